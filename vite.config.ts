@@ -17,6 +17,8 @@ export default defineConfig({
     rollupOptions: {
       input: {
         app: fileURLToPath(new URL('./src/index.html', import.meta.url)),
+        // Diagnostics page that boots the peer alone; end-to-end tests of the peer drive it.
+        lab: fileURLToPath(new URL('./src/lab.html', import.meta.url)),
       },
     },
   },

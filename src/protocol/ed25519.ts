@@ -75,6 +75,20 @@ export async function createWebCryptoSigner(subtle: SubtleCrypto, secretKey: Uin
   };
 }
 
+/**
+ * A signer over an already-imported WebCrypto key. The wallet hands the peer worker a non-extractable CryptoKey
+ * (structured-cloneable, but its bytes can never be read back), so the worker signs without ever holding the secret.
+ */
+export function signerFromCryptoKey(subtle: SubtleCrypto, key: CryptoKey, publicKey: Uint8Array): Signer {
+  abytes(publicKey, PUBLIC_KEY_BYTES, 'publicKey');
+  return {
+    publicKey,
+    async sign(message) {
+      return new Uint8Array(await subtle.sign({ name: 'Ed25519' }, key, message as BufferSource));
+    },
+  };
+}
+
 /** A signer on the reference path, for places without WebCrypto Ed25519. */
 export function createNobleSigner(secretKey: Uint8Array): Signer {
   const copy = Uint8Array.from(abytes(secretKey, SECRET_KEY_BYTES, 'secretKey'));
