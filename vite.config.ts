@@ -1,6 +1,7 @@
 // Vite builds the Svelte app (src/index.html) into dist/; Vitest reads its unit-test settings from here too.
 import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { VitePWA } from 'vite-plugin-pwa';
 import { defineConfig } from 'vitest/config';
 
 const projectRoot = fileURLToPath(new URL('.', import.meta.url));
@@ -9,7 +10,41 @@ const srcRoot = fileURLToPath(new URL('./src', import.meta.url));
 export default defineConfig({
   root: srcRoot,
   publicDir: fileURLToPath(new URL('./public', import.meta.url)),
-  plugins: [svelte()],
+  plugins: [
+    svelte(),
+    VitePWA({
+      // The app registers the worker itself (src/pwa/register.ts) so it can ask before reloading into an update.
+      registerType: 'prompt',
+      injectRegister: false,
+      includeAssets: ['favicon.svg', 'icons/apple-touch-icon.png'],
+      manifest: {
+        id: '/',
+        name: 'Seedpay — BitTorrent Speed for the web',
+        short_name: 'Seedpay',
+        description: 'Download torrents in the browser, pay seeders per verified piece, and earn BTT for seeding.',
+        start_url: '/',
+        scope: '/',
+        display: 'standalone',
+        background_color: '#f8fafc',
+        theme_color: '#0f766e',
+        categories: ['utilities', 'productivity'],
+        icons: [
+          { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' },
+          { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' },
+          { src: '/icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+        ],
+      },
+      workbox: {
+        globPatterns: ['**/*.{js,css,html,svg,png,webmanifest,wasm}'],
+        // The worker bundle carries WebTorrent; precache it so the peer starts offline too.
+        maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
+        navigateFallback: '/index.html',
+        // The ledger API and the tracker are live services, never answered from a cache.
+        navigateFallbackDenylist: [/^\/ledger/, /^\/announce/, /^\/healthz/, /^\/lab\.html/],
+        cleanupOutdatedCaches: true,
+      },
+    }),
+  ],
   build: {
     outDir: fileURLToPath(new URL('./dist', import.meta.url)),
     emptyOutDir: true,
