@@ -156,39 +156,57 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
 
 /** Encodes canonically (keys sorted by their UTF-8 bytes). Throws on values bencode cannot carry: a caller bug. */
 export function bencode(value: BValue): Uint8Array {
-  const parts: Uint8Array[] = [];
+  // Parts are byte strings or ASCII text (delimiters, lengths, integers); one copy at the end, no per-part encoder.
+  const parts: (Uint8Array | string)[] = [];
   write(value, parts);
   let total = 0;
   for (const part of parts) total += part.length;
   const out = new Uint8Array(total);
   let offset = 0;
   for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
+    if (typeof part === 'string') {
+      for (let i = 0; i < part.length; i++) out[offset++] = part.charCodeAt(i);
+    } else {
+      out.set(part, offset);
+      offset += part.length;
+    }
   }
   return out;
 }
 
-function write(value: BValue, parts: Uint8Array[]): void {
+function write(value: BValue, parts: (Uint8Array | string)[]): void {
   if (typeof value === 'bigint') {
     if (value > MAX_BENCODE_INTEGER || value < -MAX_BENCODE_INTEGER) throw new RangeError('integer beyond u64');
-    parts.push(utf8.encode(`i${value}e`));
+    parts.push(`i${value}e`);
   } else if (value instanceof Uint8Array) {
-    parts.push(utf8.encode(`${value.length}:`), value);
+    parts.push(`${value.length}:`, value);
   } else if (Array.isArray(value)) {
-    parts.push(Uint8Array.of(L));
+    parts.push('l');
     for (const item of value) write(item, parts);
-    parts.push(Uint8Array.of(E));
+    parts.push('e');
   } else if (value instanceof Map) {
-    const entries = [...value].map(([key, item]) => [utf8.encode(key), item] as const);
+    const entries = [...value].map(([key, item]) => [keyBytes(key), item] as const);
     entries.sort((a, b) => compareBytes(a[0], b[0]));
-    parts.push(Uint8Array.of(D));
+    parts.push('d');
     for (const [key, item] of entries) {
       write(key, parts);
       write(item, parts);
     }
-    parts.push(Uint8Array.of(E));
+    parts.push('e');
   } else {
     throw new TypeError('bencode: unsupported value');
   }
+}
+
+/** Message keys repeat endlessly; keep their UTF-8 bytes (a small, bounded cache). */
+const KEY_CACHE_LIMIT = 256;
+const keyCache = new Map<string, Uint8Array>();
+
+function keyBytes(key: string): Uint8Array {
+  let bytes = keyCache.get(key);
+  if (bytes === undefined) {
+    bytes = utf8.encode(key);
+    if (keyCache.size < KEY_CACHE_LIMIT) keyCache.set(key, bytes);
+  }
+  return bytes;
 }

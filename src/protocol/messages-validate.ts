@@ -59,11 +59,11 @@ function get(dict: Dict, field: string): BValue {
   return value;
 }
 
-/** A non-negative integer amount in base units, at most `max`. */
-export function readUnits(dict: Dict, field: string, max: bigint): bigint {
+/** An integer amount in base units within [min, max] (min defaults to 0). */
+export function readUnits(dict: Dict, field: string, max: bigint, min = 0n): bigint {
   const value = get(dict, field);
   if (typeof value !== 'bigint') throw new FieldError('wrong_type', field, 'expected an integer');
-  if (value < 0n || value > max) throw new FieldError('out_of_range', field, `expected 0..${max}`);
+  if (value < min || value > max) throw new FieldError('out_of_range', field, `expected ${min}..${max}`);
   return value;
 }
 
