@@ -1,0 +1,369 @@
+// Provider side of the payment channels with one requester for one torrent: a pure `crankPayee(state, event, now_ms)`
+// → { state, effects, rejection }. No I/O, no clock, inputs never mutated; invariants are asserted after every step.
+//
+// Signatures: the core stays synchronous. A `payment` event runs every cheap check first (channel, escrow,
+// monotonicity), so stale or bogus states never cost a verification; if it passes, the core changes nothing and
+// emits `verify_payment`. The shell verifies exactly those bytes against `payer_key` (WebCrypto) and feeds back
+// `payment_verified { payment, ok }`, which re-runs the checks (another payment may have landed meanwhile) before
+// accepting. The shell must produce `payment_verified` only from a real verification of that payment.
+import type { PublicKeyHex } from './ed25519.ts';
+import { type Units } from './money.ts';
+import { type ChannelId, type SignedPaymentState } from './payment-state.ts';
+import {
+  assertPieceLength, CLOSE_MARGIN_MS, invariant, isExhausted, isNearTimeout, MIN_CHANNEL_LIFETIME_MS,
+  PAYMENT_DEADLINE_MS, pieceCostUnits, type Reaction, type Rejection,
+} from './channel-types.ts';
+import { checkPayment, type PaymentRejectionCode } from './channel-payee-checks.ts';
+
+export { checkPayment, type PaymentRejectionCode } from './channel-payee-checks.ts';
+
+/** Late or invalid payments tolerated per session before the requester is banned. */
+export const MAX_FAILURES = 3;
+/** How long a banned requester is refused. */
+export const BAN_DURATION_MS = 60 * 60_000;
+/** Channels awaiting the ledger's close confirmation; beyond this the payee stops serving until some confirm. */
+export const MAX_PENDING_CLOSES = 8;
+/** Retired channel ids remembered, to tell a late payment (ignore) from a foreign channel (disconnect). */
+export const MAX_RETIRED_CHANNEL_IDS = 16;
+
+export type PayeePhase = 'WaitingForChannel' | 'WaitingForLedgerCheck' | 'Serving' | 'Closing' | 'Closed';
+
+export interface PayeeTerms {
+  readonly payee_key: PublicKeyHex;
+  /** The payment key from the requester's Speed handshake: the only key whose states we accept. */
+  readonly payer_key: PublicKeyHex;
+  readonly piece_length_bytes: number;
+  readonly min_escrow_units: Units;
+}
+
+export interface PayeeChannel {
+  readonly channel_id: ChannelId;
+  readonly escrow_units: Units;
+  readonly expires_at_ms: number;
+  readonly paid_units: Units;
+  readonly seq: bigint;
+  /** The best state the payer signed on this channel: what we close with. */
+  readonly last: SignedPaymentState | null;
+}
+
+export interface UnpaidPiece {
+  readonly index: number;
+  readonly cost_units: Units;
+  /** When the last block went out; the payment deadline runs from here. Null while the piece is being sent. */
+  readonly delivered_at_ms: number | null;
+  readonly deadline_missed: boolean;
+}
+
+export interface PayeeState {
+  readonly phase: PayeePhase;
+  readonly terms: PayeeTerms;
+  readonly price_units_per_kib: Units;
+  /** A new auction price waits here while a piece is unpaid, so the requester prices every piece as we do. */
+  readonly pending_price_units_per_kib: Units | null;
+  readonly candidate_id: ChannelId | null;
+  readonly channel: PayeeChannel | null;
+  readonly retired_ids: readonly ChannelId[];
+  readonly closing: readonly SignedPaymentState[];
+  /** Accepted on channels retired before the current one. */
+  readonly settled_units: Units;
+  /** Cost of every piece started in this session, at the price in force when it started. */
+  readonly owed_units: Units;
+  readonly unpaid: UnpaidPiece | null;
+  readonly failures: number;
+  readonly banned_until_ms: number | null;
+}
+
+/** What the shell reads back from the ledger for the announced channel (null: no such channel). */
+export interface LedgerChannel {
+  readonly channel_id: ChannelId;
+  readonly payer_key: PublicKeyHex;
+  readonly payee_key: PublicKeyHex;
+  readonly escrow_units: Units;
+  readonly expires_at_ms: number;
+  readonly open: boolean;
+}
+
+export type PayeeEvent =
+  | { readonly type: 'channel_announced'; readonly channel_id: ChannelId }
+  | { readonly type: 'ledger_channel'; readonly channel_id: ChannelId; readonly channel: LedgerChannel | null }
+  | { readonly type: 'piece_started'; readonly index: number; readonly bytes: number }
+  | { readonly type: 'piece_delivered'; readonly index: number }
+  | { readonly type: 'payment'; readonly payment: SignedPaymentState }
+  | { readonly type: 'payment_verified'; readonly payment: SignedPaymentState; readonly ok: boolean }
+  | { readonly type: 'price_changed'; readonly price_units_per_kib: Units }
+  | { readonly type: 'done' }
+  | { readonly type: 'tick' }
+  | { readonly type: 'channel_closed'; readonly channel_id: ChannelId };
+
+export type ChannelRejectionCode =
+  | 'session_closed' | 'channel_known' | 'channel_reused' | 'check_in_progress' | 'channel_not_found'
+  | 'channel_not_open' | 'wrong_payee' | 'wrong_payer' | 'escrow_below_minimum' | 'escrow_below_piece' | 'expires_too_soon';
+
+const CHANNEL_REACTIONS: Record<ChannelRejectionCode, Reaction> = {
+  session_closed: 'ignore',
+  channel_known: 'ignore',
+  check_in_progress: 'warn',
+  channel_reused: 'disconnect',
+  channel_not_found: 'warn',
+  channel_not_open: 'warn',
+  escrow_below_minimum: 'warn',
+  // Opened for one piece at the old price just before a price rise: the payer opens the next one itself.
+  escrow_below_piece: 'ignore',
+  expires_too_soon: 'warn',
+  // Announcing a channel that pays someone else, or is paid by someone else, is an attempt to be served for free.
+  wrong_payee: 'ban',
+  wrong_payer: 'ban',
+};
+
+export type PayeeRejectionCode = PaymentRejectionCode | ChannelRejectionCode | 'bad_signature' | 'payment_late';
+
+export type PayeeEffect =
+  | { readonly type: 'fetch_channel'; readonly channel_id: ChannelId }
+  | { readonly type: 'reject_channel'; readonly channel_id: ChannelId; readonly code: ChannelRejectionCode }
+  | { readonly type: 'verify_payment'; readonly payment: SignedPaymentState; readonly payer_key: PublicKeyHex }
+  | { readonly type: 'announce_price'; readonly price_units_per_kib: Units }
+  | { readonly type: 'choke'; readonly reason: 'payment_late' | 'payment_invalid' | 'channel_invalid' }
+  | { readonly type: 'ban'; readonly until_ms: number; readonly reason: PayeeRejectionCode }
+  | { readonly type: 'close_channel'; readonly state: SignedPaymentState };
+
+export interface PayeeStep {
+  readonly state: PayeeState;
+  readonly effects: readonly PayeeEffect[];
+  readonly rejection: Rejection<PayeeRejectionCode> | null;
+}
+
+export function createPayee(terms: PayeeTerms, price_units_per_kib: Units): PayeeState {
+  const state: PayeeState = {
+    phase: 'WaitingForChannel', terms, price_units_per_kib, pending_price_units_per_kib: null, candidate_id: null,
+    channel: null, retired_ids: [], closing: [], settled_units: 0n, owed_units: 0n, unpaid: null, failures: 0,
+    banned_until_ms: null,
+  };
+  assertPayeeInvariants(state);
+  return state;
+}
+
+/** Everything the payer has paid us in this session, on every channel. */
+export function earnedUnits(state: PayeeState): Units {
+  return state.settled_units + (state.channel?.paid_units ?? 0n);
+}
+
+/** What we delivered and were not (yet) paid for: never more than one piece. */
+export function exposureUnits(state: PayeeState): Units {
+  const exposure = state.owed_units - earnedUnits(state);
+  return exposure > 0n ? exposure : 0n;
+}
+
+/** May the shell start sending the next piece to this requester? */
+export function canServe(state: PayeeState, now_ms: number): boolean {
+  const ch = state.channel;
+  return (
+    (state.phase === 'Serving' || state.phase === 'WaitingForLedgerCheck') &&
+    ch !== null &&
+    state.unpaid === null &&
+    exposureUnits(state) === 0n &&
+    !isExhausted(ch.escrow_units, ch.paid_units, state.price_units_per_kib, state.terms.piece_length_bytes) &&
+    !isNearTimeout(ch.expires_at_ms, now_ms) &&
+    state.closing.length < MAX_PENDING_CLOSES
+  );
+}
+
+export function crankPayee(state: PayeeState, event: PayeeEvent, now_ms: number): PayeeStep {
+  const step = transition(state, event, now_ms);
+  assertPayeeInvariants(step.state);
+  assertPayeeProgress(state, step.state);
+  return step;
+}
+
+function transition(s: PayeeState, e: PayeeEvent, now_ms: number): PayeeStep {
+  switch (e.type) {
+    case 'channel_announced': return onChannelAnnounced(s, e.channel_id);
+    case 'ledger_channel': return onLedgerChannel(s, e.channel_id, e.channel, now_ms);
+    case 'piece_started': {
+      invariant(canServe(s, now_ms), 'piece_started while canServe is false');
+      invariant(Number.isSafeInteger(e.index) && e.index >= 0, 'piece index must be a non-negative integer');
+      invariant(Number.isSafeInteger(e.bytes) && e.bytes > 0 && e.bytes <= s.terms.piece_length_bytes, 'piece bytes out of range');
+      const cost_units = pieceCostUnits(s.price_units_per_kib, e.bytes);
+      const owed_units = s.owed_units + cost_units;
+      // A payer may pay ahead; a piece its credit already covers is never unpaid.
+      if (earnedUnits(s) >= owed_units) return ok({ ...s, owed_units });
+      return ok({ ...s, owed_units, unpaid: { index: e.index, cost_units, delivered_at_ms: null, deadline_missed: false } });
+    }
+    case 'piece_delivered': {
+      // The payment may outrun the shell's own "delivered" notice; then there is nothing left to time.
+      if (!s.unpaid) return ok(s);
+      invariant(s.unpaid.index === e.index && s.unpaid.delivered_at_ms === null, 'piece_delivered for a piece not in flight');
+      return ok({ ...s, unpaid: { ...s.unpaid, delivered_at_ms: now_ms } });
+    }
+    case 'payment': {
+      const rejection = checkPayment(s, e.payment);
+      if (rejection) return penalize(s, rejection, now_ms);
+      return { state: s, effects: [{ type: 'verify_payment', payment: e.payment, payer_key: s.terms.payer_key }], rejection: null };
+    }
+    case 'payment_verified': {
+      if (!e.ok) return penalize(s, { code: 'bad_signature', reaction: 'ban' }, now_ms);
+      const rejection = checkPayment(s, e.payment);
+      if (rejection) return penalize(s, rejection, now_ms);
+      return accept(s, e.payment);
+    }
+    case 'price_changed': {
+      invariant(e.price_units_per_kib > 0n, 'price must be positive');
+      if (s.unpaid) return ok({ ...s, pending_price_units_per_kib: e.price_units_per_kib });
+      return applyPrice(s, e.price_units_per_kib, []);
+    }
+    case 'done': return finish(s, []);
+    case 'tick': return onTick(s, now_ms);
+    case 'channel_closed': {
+      const closing = s.closing.filter((c) => c.channel_id !== e.channel_id);
+      return ok({ ...s, closing, phase: s.phase === 'Closing' && closing.length === 0 ? 'Closed' : s.phase });
+    }
+  }
+}
+
+function ok(state: PayeeState, effects: readonly PayeeEffect[] = []): PayeeStep {
+  return { state, effects, rejection: null };
+}
+
+function onChannelAnnounced(s: PayeeState, channel_id: ChannelId): PayeeStep {
+  const refuse = (code: ChannelRejectionCode): PayeeStep => ({ state: s, effects: [], rejection: { code, reaction: CHANNEL_REACTIONS[code] } });
+  if (s.phase === 'Closing' || s.phase === 'Closed') return refuse('session_closed');
+  if (s.channel?.channel_id === channel_id || s.candidate_id === channel_id) return refuse('channel_known');
+  if (s.retired_ids.includes(channel_id)) return refuse('channel_reused');
+  if (s.candidate_id !== null) return refuse('check_in_progress');
+  return ok({ ...s, phase: 'WaitingForLedgerCheck', candidate_id: channel_id }, [{ type: 'fetch_channel', channel_id }]);
+}
+
+function onLedgerChannel(s: PayeeState, channel_id: ChannelId, info: LedgerChannel | null, now_ms: number): PayeeStep {
+  invariant(s.phase === 'WaitingForLedgerCheck' && s.candidate_id === channel_id, 'ledger_channel for a channel not being checked');
+  const code = ledgerMismatch(s, channel_id, info, now_ms);
+  const back: PayeeState = { ...s, candidate_id: null, phase: s.channel ? 'Serving' : 'WaitingForChannel' };
+  if (code || !info) {
+    const c = code ?? 'channel_not_found';
+    const rejection = { code: c, reaction: CHANNEL_REACTIONS[c] };
+    const refused = penalize(back, rejection, now_ms);
+    return { ...refused, effects: [{ type: 'reject_channel', channel_id, code: c }, ...refused.effects] };
+  }
+  const effects: PayeeEffect[] = [];
+  const retired = retire(back, effects);
+  const channel: PayeeChannel = {
+    channel_id, escrow_units: info.escrow_units, expires_at_ms: info.expires_at_ms, paid_units: 0n, seq: 0n, last: null,
+  };
+  return ok({ ...retired, phase: 'Serving', channel }, effects);
+}
+
+function ledgerMismatch(s: PayeeState, id: ChannelId, info: LedgerChannel | null, now_ms: number): ChannelRejectionCode | null {
+  if (!info || info.channel_id !== id) return 'channel_not_found';
+  if (!info.open) return 'channel_not_open';
+  if (info.payee_key !== s.terms.payee_key) return 'wrong_payee';
+  if (info.payer_key !== s.terms.payer_key) return 'wrong_payer';
+  if (info.escrow_units < s.terms.min_escrow_units) return 'escrow_below_minimum';
+  if (isExhausted(info.escrow_units, 0n, s.price_units_per_kib, s.terms.piece_length_bytes)) return 'escrow_below_piece';
+  if (info.expires_at_ms - now_ms < MIN_CHANNEL_LIFETIME_MS) return 'expires_too_soon';
+  return null;
+}
+
+function accept(s: PayeeState, payment: SignedPaymentState): PayeeStep {
+  const ch = s.channel;
+  invariant(ch !== null, 'accept without a channel');
+  const channel: PayeeChannel = { ...ch, paid_units: payment.amount_units, seq: payment.seq, last: payment };
+  const paid: PayeeState = { ...s, channel };
+  const settled = s.unpaid !== null && earnedUnits(paid) >= s.owed_units;
+  const next: PayeeState = settled ? { ...paid, unpaid: null } : paid;
+  const pending = next.pending_price_units_per_kib;
+  if (next.unpaid === null && pending !== null) return applyPrice(next, pending, []);
+  return closeIfExhausted(next, []);
+}
+
+/** A new price takes effect only between pieces, and the requester is told before the next piece starts. */
+function applyPrice(s: PayeeState, price_units_per_kib: Units, effects: PayeeEffect[]): PayeeStep {
+  const next = { ...s, price_units_per_kib, pending_price_units_per_kib: null };
+  return closeIfExhausted(next, [...effects, { type: 'announce_price', price_units_per_kib }]);
+}
+
+/** The payer applies the same rule and opens the next channel; closing now releases its unspent escrow sooner. */
+function closeIfExhausted(s: PayeeState, effects: PayeeEffect[]): PayeeStep {
+  const ch = s.channel;
+  if (!ch || !isExhausted(ch.escrow_units, ch.paid_units, s.price_units_per_kib, s.terms.piece_length_bytes)) return ok(s, effects);
+  const retired = retire(s, effects);
+  return ok({ ...retired, phase: retired.candidate_id ? 'WaitingForLedgerCheck' : 'WaitingForChannel' }, effects);
+}
+
+/** Payment deadline first (choke, maybe ban), then the ledger timeout (close before the auto-refund). */
+function onTick(s: PayeeState, now_ms: number): PayeeStep {
+  const u = s.unpaid;
+  const late = u !== null && u.delivered_at_ms !== null && !u.deadline_missed && now_ms >= u.delivered_at_ms + PAYMENT_DEADLINE_MS;
+  const first = late ? penalize({ ...s, unpaid: { ...u, deadline_missed: true } }, { code: 'payment_late', reaction: 'warn' }, now_ms) : ok(s);
+  const t = first.state;
+  const ch = t.channel;
+  if (!ch || now_ms < ch.expires_at_ms - CLOSE_MARGIN_MS || t.phase === 'Closing' || t.phase === 'Closed') return first;
+  const effects = [...first.effects];
+  const retired = retire(t, effects);
+  return { ...first, state: { ...retired, phase: retired.candidate_id ? 'WaitingForLedgerCheck' : 'WaitingForChannel' }, effects };
+}
+
+/** Applies a rejection's reaction: ignore changes nothing, warn and disconnect count a failure, ban ends the session. */
+function penalize(s: PayeeState, rejection: Rejection<PayeeRejectionCode>, now_ms: number): PayeeStep {
+  if (rejection.reaction === 'ignore') return { state: s, effects: [], rejection };
+  const failures = s.failures + 1;
+  if (rejection.reaction === 'ban' || failures >= MAX_FAILURES) {
+    const until_ms = now_ms + BAN_DURATION_MS;
+    const step = finish({ ...s, failures, banned_until_ms: until_ms }, [{ type: 'ban', until_ms, reason: rejection.code }]);
+    return { ...step, rejection: { code: rejection.code, reaction: 'ban' } };
+  }
+  const reason = rejection.code === 'payment_late' ? 'payment_late' : rejection.code in CHANNEL_REACTIONS ? 'channel_invalid' : 'payment_invalid';
+  const effects: PayeeEffect[] = rejection.reaction === 'warn' ? [{ type: 'choke', reason }] : [];
+  return { state: { ...s, failures }, effects, rejection };
+}
+
+/** Ends the session: close the current channel with its best state, then wait for the ledger's confirmations. */
+function finish(s: PayeeState, effects: PayeeEffect[]): PayeeStep {
+  if (s.phase === 'Closing' || s.phase === 'Closed') return ok(s, effects);
+  const retired = retire({ ...s, candidate_id: null }, effects);
+  return ok({ ...retired, phase: retired.closing.length ? 'Closing' : 'Closed' }, effects);
+}
+
+/** Moves the current channel to the retired list; if the payer ever paid on it, queues its close. Pushes onto `effects`. */
+function retire(s: PayeeState, effects: PayeeEffect[]): PayeeState {
+  const ch = s.channel;
+  if (!ch) return s;
+  if (ch.last) effects.push({ type: 'close_channel', state: ch.last });
+  return {
+    ...s,
+    channel: null,
+    settled_units: s.settled_units + ch.paid_units,
+    retired_ids: [...s.retired_ids, ch.channel_id].slice(-MAX_RETIRED_CHANNEL_IDS),
+    closing: ch.last ? [...s.closing, ch.last] : s.closing,
+  };
+}
+
+export function assertPayeeInvariants(s: PayeeState): void {
+  assertPieceLength(s.terms.piece_length_bytes);
+  invariant(s.price_units_per_kib > 0n, 'price must be positive');
+  invariant(s.pending_price_units_per_kib === null || s.unpaid !== null, 'a pending price waits only on an unpaid piece');
+  invariant(s.terms.min_escrow_units >= 0n && s.settled_units >= 0n && s.owed_units >= 0n, 'amounts are non-negative');
+  invariant(s.failures >= 0 && s.retired_ids.length <= MAX_RETIRED_CHANNEL_IDS, 'counters in range');
+  invariant((s.phase === 'WaitingForLedgerCheck') === (s.candidate_id !== null), 'a candidate exists exactly while checking it');
+  invariant(s.phase !== 'Serving' || s.channel !== null, 'serving needs a channel');
+  invariant(s.phase !== 'Closed' || (s.channel === null && s.closing.length === 0), 'closed means nothing left open');
+  const ch = s.channel;
+  if (ch) {
+    invariant(ch.paid_units >= 0n && ch.paid_units <= ch.escrow_units, 'paid within escrow');
+    invariant(ch.seq >= 0n, 'seq non-negative');
+    invariant(ch.last === null ? ch.paid_units === 0n && ch.seq === 0n : ch.last.amount_units === ch.paid_units && ch.last.seq === ch.seq && ch.last.channel_id === ch.channel_id, 'last state matches the channel');
+  }
+  const exposure = s.owed_units - earnedUnits(s);
+  if (s.unpaid) invariant(exposure > 0n && exposure <= s.unpaid.cost_units, 'exposure is at most the one unpaid piece');
+  else invariant(exposure <= 0n, 'no unpaid piece means nothing owed');
+}
+
+function assertPayeeProgress(prev: PayeeState, next: PayeeState): void {
+  invariant(next.owed_units >= prev.owed_units && earnedUnits(next) >= earnedUnits(prev), 'owed and earned never decrease');
+  invariant(next.failures >= prev.failures, 'failures never decrease');
+  const a = prev.channel;
+  const b = next.channel;
+  if (a && b && a.channel_id === b.channel_id) {
+    invariant(b.escrow_units === a.escrow_units, 'escrow is fixed');
+    invariant(b.paid_units >= a.paid_units && b.seq >= a.seq, 'cumulative amount and seq are monotone');
+    invariant((b.paid_units > a.paid_units) === (b.seq > a.seq), 'amount and seq move together');
+  }
+  invariant(prev.phase !== 'Closed' || next.phase === 'Closed', 'closed is final');
+}

@@ -1,0 +1,345 @@
+// Requester side of the payment channels with one provider: a pure `crankPayer(state, event, now_ms)` → { state,
+// effects, rejection }. Signing is the shell's: a `pay` effect carries the exact cumulative state to sign and send.
+// Pays each verified piece once, never beyond escrow or the user's caps; a piece failing its hash bans the provider.
+import { isPublicKeyHex, type PublicKeyHex } from './ed25519.ts';
+import { minUnits, type Units } from './money.ts';
+import type { ChannelId, PaymentState } from './payment-state.ts';
+import { emptyPieceSet, hasPiece, isSubset, isValidPieceSet, withPiece, type PieceSet } from './piece-set.ts';
+import {
+  assertPieceLength, CHANNEL_TIMEOUT_MS, invariant, isExhausted, isNearTimeout, pieceCostUnits, type Reaction, type Rejection,
+} from './channel-types.ts';
+
+/** An escrow covers at most this much data: more would lock funds a vanished provider keeps until the timeout. */
+export const MAX_CHANNEL_BYTES = 64 * 1024 * 1024;
+/** Largest torrent the paid-piece set tracks (4 Mi pieces: a 512 KiB bitfield). */
+export const MAX_PIECE_COUNT = 1 << 22;
+/** Consecutive channels given up without a single payment before we stop dealing with this provider. */
+export const MAX_EMPTY_CHANNELS = 3;
+
+export type PayerPhase = 'WaitingForBidResponse' | 'WaitingForChannel' | 'Paying' | 'Done' | 'Stopped' | 'Banned';
+export type StopReason = 'torrent_cap' | 'day_cap' | 'price_above_bid' | 'channel_open_failed' | 'channel_rejected' | 'channel_churn';
+
+/** The user's spend caps and what has been spent against them across all providers (the shell sums `pay` deltas). */
+export interface Budget {
+  readonly torrent_cap_units: Units;
+  readonly torrent_spent_units: Units;
+  readonly day_cap_units: Units;
+  readonly day_spent_units: Units;
+}
+
+export interface PayerChannel {
+  readonly channel_id: ChannelId;
+  readonly escrow_units: Units;
+  readonly expires_at_ms: number;
+  readonly amount_units: Units;
+  readonly seq: bigint;
+  /** Set once it cannot take another full piece (or nears its timeout): the next channel has been asked for. */
+  readonly exhausted: boolean;
+}
+
+export interface OwedPiece {
+  readonly index: number;
+  readonly cost_units: Units;
+}
+
+export interface PayerState {
+  readonly phase: PayerPhase;
+  readonly payer_key: PublicKeyHex;
+  readonly payee_key: PublicKeyHex | null;
+  readonly piece_length_bytes: number;
+  readonly piece_count: number;
+  /** 0 until the bid response names the price. */
+  readonly price_units_per_kib: Units;
+  readonly min_escrow_units: Units;
+  readonly requested_escrow_units: Units | null;
+  readonly channel: PayerChannel | null;
+  /** Paid on channels before the current one. */
+  readonly retired_units: Units;
+  /** Pieces paid to this provider, on any channel: stricter than per channel, and what persistence needs. */
+  readonly paid_pieces: PieceSet;
+  /** A verified piece the current channel could not take; paid first on the next one. */
+  readonly owed: OwedPiece | null;
+  /** Consecutive channels given up without a payment on them. */
+  readonly empty_channels: number;
+  readonly stop_reason: StopReason | null;
+}
+
+export type PayerEvent =
+  | {
+      readonly type: 'bid_response'; readonly payee_key: string; readonly price_units_per_kib: Units;
+      readonly min_escrow_units: Units; readonly bid_units_per_kib: Units; readonly remaining_bytes: number; readonly budget: Budget;
+    }
+  | {
+      readonly type: 'channel_opened'; readonly channel_id: ChannelId; readonly escrow_units: Units; readonly expires_at_ms: number;
+      readonly budget: Budget;
+      /** Sizes a replacement if the price rose while the ledger opened this one; one piece if not given. */
+      readonly remaining_bytes?: number;
+    }
+  /** The provider's wire `error` refusing a channel we announced. */
+  | { readonly type: 'channel_rejected'; readonly channel_id: ChannelId }
+  | { readonly type: 'channel_open_failed' }
+  | { readonly type: 'piece_verified'; readonly index: number; readonly bytes: number; readonly remaining_bytes: number; readonly budget: Budget }
+  | { readonly type: 'piece_failed'; readonly index: number }
+  | { readonly type: 'tick'; readonly remaining_bytes: number; readonly budget: Budget }
+  | { readonly type: 'done' };
+
+export type PayerEffect =
+  | { readonly type: 'open_channel'; readonly payee_key: PublicKeyHex; readonly escrow_units: Units; readonly timeout_ms: number }
+  | { readonly type: 'send_channel'; readonly channel_id: ChannelId }
+  | { readonly type: 'pay'; readonly state: PaymentState; readonly delta_units: Units; readonly index: number }
+  | { readonly type: 'send_done' }
+  | { readonly type: 'stop_requesting'; readonly reason: StopReason }
+  | { readonly type: 'ban_provider'; readonly reason: 'bad_piece' };
+
+export type PayerRejectionCode = 'bad_terms' | 'payee_key_changed' | 'price_above_bid' | 'finished' | 'already_paid' | 'not_paying' | 'not_current';
+
+const REACTIONS: Record<PayerRejectionCode, Reaction> = {
+  bad_terms: 'disconnect',
+  payee_key_changed: 'disconnect',
+  price_above_bid: 'warn',
+  finished: 'ignore',
+  // Our own shell's inputs: a piece already paid, or one that arrived for free (no channel yet), is simply not paid.
+  already_paid: 'ignore',
+  not_paying: 'ignore',
+  // A refusal of a channel we already gave up (the provider saw it after a price rise): it changes nothing.
+  not_current: 'ignore',
+};
+
+export interface PayerStep {
+  readonly state: PayerState;
+  readonly effects: readonly PayerEffect[];
+  readonly rejection: Rejection<PayerRejectionCode> | null;
+}
+
+export function createPayer(payer_key: PublicKeyHex, piece_length_bytes: number, piece_count: number): PayerState {
+  invariant(Number.isSafeInteger(piece_count) && piece_count > 0 && piece_count <= MAX_PIECE_COUNT, 'piece_count out of range');
+  const state: PayerState = {
+    phase: 'WaitingForBidResponse', payer_key, payee_key: null, piece_length_bytes, piece_count, price_units_per_kib: 0n,
+    min_escrow_units: 0n, requested_escrow_units: null, channel: null, retired_units: 0n,
+    paid_pieces: emptyPieceSet(piece_count), owed: null, empty_channels: 0, stop_reason: null,
+  };
+  assertPayerInvariants(state);
+  return state;
+}
+
+/** Everything signed over to this provider, on every channel. */
+export function sentUnits(s: PayerState): Units {
+  return s.retired_units + (s.channel?.amount_units ?? 0n);
+}
+
+export function isPiecePaid(s: PayerState, index: number): boolean {
+  return hasPiece(s.paid_pieces, index);
+}
+
+/** What the caps still allow, over every provider. */
+export function allowanceUnits(b: Budget): Units {
+  const left = minUnits(b.torrent_cap_units - b.torrent_spent_units, b.day_cap_units - b.day_spent_units);
+  return left > 0n ? left : 0n;
+}
+
+/** May the shell request another piece from this provider, knowing it will have to pay for it? */
+export function canRequest(s: PayerState, budget: Budget, now_ms: number): boolean {
+  const ch = s.channel;
+  return (
+    s.phase === 'Paying' && ch !== null && !isNearTimeout(ch.expires_at_ms, now_ms) &&
+    pieceCostUnits(s.price_units_per_kib, s.piece_length_bytes) <= allowanceUnits(budget)
+  );
+}
+
+export function crankPayer(state: PayerState, event: PayerEvent, now_ms: number): PayerStep {
+  const step = transition(state, event, now_ms);
+  assertPayerInvariants(step.state);
+  assertPayerProgress(state, step.state);
+  return step;
+}
+
+const isFinished = (s: PayerState) => s.phase === 'Done' || s.phase === 'Stopped' || s.phase === 'Banned';
+
+function transition(s: PayerState, e: PayerEvent, now_ms: number): PayerStep {
+  if (isFinished(s) && e.type !== 'channel_opened') return reject(s, 'finished');
+  switch (e.type) {
+    case 'bid_response': return onBidResponse(s, e);
+    case 'channel_opened': return onChannelOpened(s, e, now_ms);
+    case 'channel_rejected':
+      if (s.phase !== 'Paying' || s.channel?.channel_id !== e.channel_id) return reject(s, 'not_current');
+      return stop(s, 'channel_rejected', []);
+    case 'channel_open_failed':
+      invariant(s.phase === 'WaitingForChannel', 'channel_open_failed without an open_channel');
+      return stop({ ...s, requested_escrow_units: null }, 'channel_open_failed', []);
+    case 'piece_verified': return onPieceVerified(s, e, now_ms);
+    case 'piece_failed':
+      invariant(Number.isSafeInteger(e.index) && e.index >= 0 && e.index < s.piece_count, 'piece index out of range');
+      return ok({ ...s, phase: 'Banned' }, [{ type: 'send_done' }, { type: 'ban_provider', reason: 'bad_piece' }]);
+    case 'tick': {
+      const ch = s.channel;
+      if (s.phase !== 'Paying' || !ch || !isNearTimeout(ch.expires_at_ms, now_ms)) return ok(s);
+      return rollover({ ...s, channel: { ...ch, exhausted: true } }, e.remaining_bytes, e.budget, []);
+    }
+    case 'done': return ok({ ...s, phase: 'Done' }, [{ type: 'send_done' }]);
+  }
+}
+
+function onChannelOpened(s: PayerState, e: Extract<PayerEvent, { type: 'channel_opened' }>, now_ms: number): PayerStep {
+  invariant(s.requested_escrow_units !== null && e.escrow_units === s.requested_escrow_units, 'channel_opened without a matching open_channel');
+  invariant(e.expires_at_ms > now_ms, 'channel_opened already expired');
+  // Finished while the ledger was opening it: nothing will be paid on it; it refunds at its timeout.
+  if (isFinished(s)) return ok({ ...s, requested_escrow_units: null });
+  const prev = s.channel;
+  const channel: PayerChannel = {
+    channel_id: e.channel_id, escrow_units: e.escrow_units, expires_at_ms: e.expires_at_ms, amount_units: 0n, seq: 0n, exhausted: false,
+  };
+  const empty_channels = prev === null ? 0 : prev.amount_units === 0n ? s.empty_channels + 1 : 0;
+  const opened: PayerState = { ...s, phase: 'Paying', requested_escrow_units: null, channel, retired_units: sentUnits(s), owed: null, empty_channels };
+  const owed = s.owed;
+  if (!owed) {
+    // The price rose while the ledger was opening it: it cannot take a piece any more, so it is never announced.
+    if (isExhausted(e.escrow_units, 0n, s.price_units_per_kib, s.piece_length_bytes)) {
+      return rollover({ ...opened, channel: { ...channel, exhausted: true } }, e.remaining_bytes ?? s.piece_length_bytes, e.budget, []);
+    }
+    return ok(opened, [{ type: 'send_channel', channel_id: e.channel_id }]);
+  }
+  if (owed.cost_units > allowanceUnits(e.budget)) {
+    // The caps moved while the ledger opened it: leave it unannounced; the ledger refunds it at its timeout.
+    return stop({ ...s, requested_escrow_units: null }, capReason(e.budget, owed.cost_units), []);
+  }
+  const effects: PayerEffect[] = [{ type: 'send_channel', channel_id: e.channel_id }];
+  return afterPayment(pay(opened, owed.index, owed.cost_units, effects), e.remaining_bytes ?? s.piece_length_bytes, spend(e.budget, owed.cost_units), now_ms, effects);
+}
+
+function ok(state: PayerState, effects: readonly PayerEffect[] = []): PayerStep {
+  return { state, effects, rejection: null };
+}
+
+function reject(state: PayerState, code: PayerRejectionCode): PayerStep {
+  return { state, effects: [], rejection: { code, reaction: REACTIONS[code] } };
+}
+
+function stop(s: PayerState, reason: StopReason, effects: PayerEffect[]): PayerStep {
+  const stopped: PayerState = { ...s, phase: 'Stopped', stop_reason: reason };
+  return ok(stopped, [...effects, { type: 'stop_requesting', reason }, { type: 'send_done' }]);
+}
+
+/** The budget as it stands once this step's own payment is counted (the shell adds it only after the step). */
+function spend(b: Budget, units: Units): Budget {
+  return { ...b, torrent_spent_units: b.torrent_spent_units + units, day_spent_units: b.day_spent_units + units };
+}
+
+function capReason(b: Budget, needed_units: Units): StopReason {
+  return b.torrent_cap_units - b.torrent_spent_units < needed_units ? 'torrent_cap' : 'day_cap';
+}
+
+function onBidResponse(s: PayerState, e: Extract<PayerEvent, { type: 'bid_response' }>): PayerStep {
+  if (!isPublicKeyHex(e.payee_key) || e.price_units_per_kib <= 0n || e.min_escrow_units < 0n) return reject(s, 'bad_terms');
+  if (s.payee_key !== null && e.payee_key !== s.payee_key) return reject(s, 'payee_key_changed');
+  if (e.price_units_per_kib > e.bid_units_per_kib) {
+    // Before a channel exists we simply do not take the offer; later, a raised price ends paying this provider.
+    if (s.phase === 'WaitingForBidResponse') return reject(s, 'price_above_bid');
+    return { ...stop(s, 'price_above_bid', []), rejection: { code: 'price_above_bid', reaction: REACTIONS.price_above_bid } };
+  }
+  const priced: PayerState = { ...s, payee_key: e.payee_key, price_units_per_kib: e.price_units_per_kib, min_escrow_units: e.min_escrow_units };
+  if (s.phase === 'WaitingForBidResponse') return openChannel(priced, e.remaining_bytes, e.budget, []);
+  const ch = priced.channel;
+  // The provider applies the same rule to the new price and closes the channel; open the next one.
+  if (priced.phase === 'Paying' && ch && isExhausted(ch.escrow_units, ch.amount_units, priced.price_units_per_kib, s.piece_length_bytes)) {
+    return rollover({ ...priced, channel: { ...ch, exhausted: true } }, e.remaining_bytes, e.budget, []);
+  }
+  return ok(priced);
+}
+
+function onPieceVerified(s: PayerState, e: Extract<PayerEvent, { type: 'piece_verified' }>, now_ms: number): PayerStep {
+  invariant(Number.isSafeInteger(e.index) && e.index >= 0 && e.index < s.piece_count, 'piece index out of range');
+  invariant(Number.isSafeInteger(e.bytes) && e.bytes > 0 && e.bytes <= s.piece_length_bytes, 'piece bytes out of range');
+  if (isPiecePaid(s, e.index) || s.owed?.index === e.index) return reject(s, 'already_paid');
+  const ch = s.channel;
+  if (s.phase !== 'Paying' || !ch) return reject(s, 'not_paying');
+  const cost_units = pieceCostUnits(s.price_units_per_kib, e.bytes);
+  if (cost_units > allowanceUnits(e.budget)) return stop(s, capReason(e.budget, cost_units), []);
+  if (ch.amount_units + cost_units > ch.escrow_units) {
+    // Only a shorter rule on the provider's side gets here; the piece waits for the next channel.
+    const owing: PayerState = { ...s, owed: { index: e.index, cost_units }, channel: { ...ch, exhausted: true } };
+    return rollover(owing, e.remaining_bytes, e.budget, []);
+  }
+  const effects: PayerEffect[] = [];
+  return afterPayment(pay(s, e.index, cost_units, effects), e.remaining_bytes, spend(e.budget, cost_units), now_ms, effects);
+}
+
+/** Signs over `cost_units` more for piece `index` on the current channel. Pushes the `pay` effect. */
+function pay(s: PayerState, index: number, cost_units: Units, effects: PayerEffect[]): PayerState {
+  const ch = s.channel;
+  invariant(ch !== null && ch.amount_units + cost_units <= ch.escrow_units, 'payment beyond escrow');
+  const channel: PayerChannel = { ...ch, amount_units: ch.amount_units + cost_units, seq: ch.seq + 1n };
+  const paid_pieces = withPiece(s.paid_pieces, index);
+  const state = { channel_id: channel.channel_id, amount_units: channel.amount_units, seq: channel.seq };
+  effects.push({ type: 'pay', state, delta_units: cost_units, index });
+  return { ...s, channel, paid_pieces };
+}
+
+/** After a payment: finished if nothing remains; otherwise roll over once the channel is exhausted or near its timeout. */
+function afterPayment(s: PayerState, remaining_bytes: number, budget: Budget, now_ms: number, effects: PayerEffect[]): PayerStep {
+  if (remaining_bytes === 0) return ok({ ...s, phase: 'Done' }, [...effects, { type: 'send_done' }]);
+  const ch = s.channel;
+  invariant(ch !== null, 'paid without a channel');
+  if (!isExhausted(ch.escrow_units, ch.amount_units, s.price_units_per_kib, s.piece_length_bytes) && !isNearTimeout(ch.expires_at_ms, now_ms)) {
+    return ok(s, effects);
+  }
+  return rollover({ ...s, channel: { ...ch, exhausted: true } }, remaining_bytes, budget, effects);
+}
+
+function rollover(s: PayerState, remaining_bytes: number, budget: Budget, effects: PayerEffect[]): PayerStep {
+  if (remaining_bytes <= 0 && !s.owed) return ok({ ...s, phase: 'Done' }, [...effects, { type: 'send_done' }]);
+  // A provider that keeps us opening channels it never earns on would lock our funds until each one times out.
+  if (s.channel?.amount_units === 0n && s.empty_channels + 1 >= MAX_EMPTY_CHANNELS) return stop(s, 'channel_churn', effects);
+  return openChannel(s, remaining_bytes, budget, effects);
+}
+
+/** Escrow = the next MAX_CHANNEL_BYTES (or what remains) in whole pieces, at least the provider's minimum, within the caps. */
+function openChannel(s: PayerState, remaining_bytes: number, budget: Budget, effects: PayerEffect[]): PayerStep {
+  invariant(Number.isSafeInteger(remaining_bytes) && remaining_bytes >= 0, 'remaining_bytes must be a non-negative integer');
+  invariant(s.payee_key !== null, 'open_channel before the bid response');
+  if (remaining_bytes === 0 && !s.owed) return ok({ ...s, phase: 'Done' }, [...effects, { type: 'send_done' }]);
+  const piece_cost = pieceCostUnits(s.price_units_per_kib, s.piece_length_bytes);
+  const pieces_per_channel = Math.max(1, Math.floor(MAX_CHANNEL_BYTES / s.piece_length_bytes));
+  const pieces = Math.min(Math.ceil(remaining_bytes / s.piece_length_bytes), pieces_per_channel);
+  const owed_units = s.owed?.cost_units ?? 0n;
+  const floor_units = (s.min_escrow_units > piece_cost ? s.min_escrow_units : piece_cost) + owed_units;
+  const want_units = BigInt(pieces) * piece_cost + owed_units;
+  const allowance = allowanceUnits(budget);
+  if (floor_units > allowance) return stop(s, capReason(budget, floor_units), effects);
+  const escrow_units = minUnits(want_units > floor_units ? want_units : floor_units, allowance);
+  const open: PayerEffect = { type: 'open_channel', payee_key: s.payee_key, escrow_units, timeout_ms: CHANNEL_TIMEOUT_MS };
+  return ok({ ...s, phase: 'WaitingForChannel', requested_escrow_units: escrow_units }, [...effects, open]);
+}
+
+export function assertPayerInvariants(s: PayerState): void {
+  assertPieceLength(s.piece_length_bytes);
+  invariant(isPublicKeyHex(s.payer_key), 'payer_key must be a public key');
+  invariant(Number.isSafeInteger(s.piece_count) && s.piece_count > 0 && s.piece_count <= MAX_PIECE_COUNT, 'piece_count in range');
+  invariant(s.paid_pieces.piece_count === s.piece_count && isValidPieceSet(s.paid_pieces), 'paid-piece bitfield matches piece_count, spare bits clear');
+  invariant(s.retired_units >= 0n && s.min_escrow_units >= 0n, 'amounts are non-negative');
+  invariant(s.phase === 'WaitingForBidResponse' || (s.payee_key !== null && s.price_units_per_kib > 0n), 'priced once past the bid response');
+  invariant(s.phase !== 'WaitingForBidResponse' || (s.channel === null && s.owed === null && s.retired_units === 0n), 'nothing paid before the bid response');
+  invariant((s.phase === 'WaitingForChannel') === (s.requested_escrow_units !== null) || isFinished(s), 'an escrow is requested exactly while waiting for the channel');
+  invariant(s.phase !== 'Paying' || (s.channel !== null && !s.channel.exhausted), 'paying needs a live channel');
+  invariant(s.owed === null || s.phase !== 'Paying', 'an owed piece waits for the next channel');
+  invariant(s.owed === null || (s.owed.index < s.piece_count && !isPiecePaid(s, s.owed.index)), 'an owed piece is a real, unpaid piece');
+  invariant((s.phase === 'Stopped') === (s.stop_reason !== null), 'stop reason set exactly when stopped');
+  invariant(Number.isSafeInteger(s.empty_channels) && s.empty_channels >= 0 && s.empty_channels < MAX_EMPTY_CHANNELS, 'empty channel count in range');
+  const ch = s.channel;
+  if (ch) {
+    invariant(ch.amount_units >= 0n && ch.amount_units <= ch.escrow_units, 'paid within escrow');
+    invariant(ch.seq >= 0n && (ch.seq === 0n) === (ch.amount_units === 0n), 'seq counts the payments');
+  }
+}
+
+function assertPayerProgress(prev: PayerState, next: PayerState): void {
+  invariant(sentUnits(next) >= sentUnits(prev) && next.retired_units >= prev.retired_units, 'sent totals never decrease');
+  invariant(isSubset(prev.paid_pieces, next.paid_pieces), 'a paid piece stays paid');
+  const a = prev.channel;
+  const b = next.channel;
+  if (a && b && a.channel_id === b.channel_id) {
+    invariant(b.escrow_units === a.escrow_units && b.amount_units >= a.amount_units && b.seq >= a.seq, 'cumulative state is monotone');
+    invariant(b.seq - a.seq <= 1n, 'one payment per step');
+    invariant(!a.exhausted || b.exhausted, 'an exhausted channel stays exhausted');
+  }
+  invariant(!isFinished(prev) || next.phase === prev.phase, 'finished is final');
+}
