@@ -1,0 +1,31 @@
+// Wires the app's state together once at start: settings → peer and auto-lock; wallet sessions → peer (the
+// non-extractable payment key) and the account view; page activity → the idle lock. The only place that knows
+// every singleton, so views stay simple.
+import { createLedgerApi } from './ledger/ledger-adapter.ts';
+import { createPeerApi } from './peer/peer-adapter.ts';
+import { account } from './state/account.svelte.ts';
+import { firstRun } from './state/first-run.svelte.ts';
+import { peer } from './state/peer.svelte.ts';
+import { route } from './state/route.svelte.ts';
+import { settings, toPeerSettings } from './state/settings.svelte.ts';
+import { wallet } from './state/wallet.svelte.ts';
+
+const ACTIVITY_EVENTS = ['pointerdown', 'keydown', 'wheel', 'touchstart'] as const;
+
+export async function boot(): Promise<void> {
+  route.listen();
+  account.setApi(createLedgerApi(location.origin));
+  await Promise.all([settings.load(), wallet.load(), firstRun.load()]);
+
+  wallet.setAutoLock(settings.current.auto_lock_ms);
+  for (const type of ACTIVITY_EVENTS) addEventListener(type, () => wallet.touch(), { passive: true });
+
+  // The peer starts in the background; the wallet and settings reach it as soon as it is up.
+  void peer.start(await createPeerApi()).then(() => {
+    settings.subscribe((current) => void peer.applySettings(toPeerSettings(current)));
+    wallet.onSession((session) => {
+      void peer.setPaymentKey(session ? { key: session.paymentKey.key, publicKey: session.paymentKey.publicKey } : null);
+    });
+  });
+  wallet.onSession((session) => account.follow(session?.account.paymentPublicKeyHex ?? null));
+}

@@ -1,0 +1,246 @@
+// Adapts the peer's UI-thread client (src/peer/client.ts: worker, typed RPC, signaling) to the app's PeerApi:
+// merges torrent info, status events and peer lists into one snapshot, and maps the app's settings onto the
+// peer's SpeedSettings. Paid-versus-free is kept here: bytes from peers we paid next to bytes from the rest.
+import { MAX_AMOUNT_UNITS } from '../../protocol/money.ts';
+import { DEFAULT_SPEED_SETTINGS, PeerClient, type PeerEvent, type PeerStatus as WirePeer, type TorrentInfo, type TorrentStatus } from '../../peer/client.ts';
+import { MAX_READ_BYTES } from '../../peer/rpc-schema.ts';
+import { parseMagnet } from './magnet.ts';
+import type { InfoHash, PeerApi, PeerSettings, PeerSnapshot, PeerStatus, PeerSummary, TorrentDetail, TorrentSummary } from './peer-api.ts';
+
+/** Snapshots to the UI at most this often: status events arrive per torrent, each once a second. */
+const SNAPSHOT_INTERVAL_MS = 500;
+
+interface Entry {
+  info: TorrentInfo | null;
+  /** For magnets still fetching metadata. */
+  pending: { name: string; magnet_uri: string } | null;
+  status: TorrentStatus | null;
+  peers: readonly WirePeer[];
+  error: string | null;
+  /** Per remote peer: the most it has sent us, and whether we ever paid it. Survives disconnects this session. */
+  sources: Map<string, { downloaded: number; paid: boolean }>;
+}
+
+function emptyEntry(): Entry {
+  return { info: null, pending: null, status: null, peers: [], error: null, sources: new Map() };
+}
+
+function paidAndFree(entry: Entry): { paid_bytes: number; free_bytes: number } {
+  let paid_bytes = 0;
+  let free_bytes = 0;
+  for (const source of entry.sources.values()) {
+    if (source.paid) paid_bytes += source.downloaded;
+    else free_bytes += source.downloaded;
+  }
+  return { paid_bytes, free_bytes };
+}
+
+function summary(info_hash: string, entry: Entry): TorrentSummary {
+  const s = entry.status;
+  const length = entry.info?.length ?? 0;
+  const done = s?.done ?? false;
+  const phase = entry.error ? 'error' : !entry.info ? 'metadata' : done ? 'seeding' : 'downloading';
+  const eta_s = s && !done && s.download_speed > 0 ? s.left / s.download_speed : null;
+  return {
+    info_hash: info_hash as InfoHash,
+    name: entry.info?.name ?? entry.pending?.name ?? info_hash,
+    magnet_uri: entry.info?.magnet_uri ?? entry.pending?.magnet_uri ?? '',
+    phase,
+    error: entry.error,
+    length_bytes: length,
+    downloaded_bytes: s?.downloaded ?? 0,
+    uploaded_bytes: s?.uploaded ?? 0,
+    progress: s?.progress ?? 0,
+    down_bytes_per_s: s?.download_speed ?? 0,
+    up_bytes_per_s: s?.upload_speed ?? 0,
+    eta_s,
+    peers: s?.num_peers ?? 0,
+    speed_peers: entry.peers.filter((p) => p.speed === 'speed').length,
+    speed_enabled: entry.info?.speed ?? true,
+    paid_units: s?.paid_units ?? 0n,
+    earned_units: s?.earned_units ?? 0n,
+    ...paidAndFree(entry),
+  };
+}
+
+function peerSummary(p: WirePeer, entry: Entry): PeerSummary {
+  const source = entry.sources.get(p.peer_id);
+  const paid = source?.paid ?? false;
+  return {
+    id: p.peer_id,
+    address: `${p.peer_id.slice(0, 8)}…`,
+    client: p.speed === 'speed' ? 'Seedpay' : p.speed === 'pending' ? 'Connecting…' : 'BitTorrent',
+    speed: p.speed === 'speed',
+    bid_units_per_kib: p.their_bid_units_per_kib ?? p.our_bid_units_per_kib,
+    price_units_per_kib: p.price_units_per_kib,
+    paid_units: p.paid_units,
+    earned_units: p.earned_units,
+    am_choking: p.am_choking,
+    peer_choking: p.peer_choking,
+    banned: p.banned,
+    down_bytes_per_s: p.download_speed,
+    up_bytes_per_s: p.upload_speed,
+    downloaded_bytes: p.downloaded,
+    uploaded_bytes: p.uploaded,
+    paid_bytes: paid ? p.downloaded : 0,
+    free_bytes: paid ? 0 : p.downloaded,
+  };
+}
+
+/** The app's settings as the peer's: "off" and "don't provide" become an unreachable reserve price. */
+export function toSpeedSettings(settings: PeerSettings) {
+  return {
+    ...DEFAULT_SPEED_SETTINGS,
+    bidding: settings.speed_enabled,
+    spending_rate_ppm: settings.spending_rate_ppm,
+    reserve_units_per_kib: settings.speed_enabled && settings.provide ? settings.reserve_units_per_kib : MAX_AMOUNT_UNITS,
+    torrent_cap_units: settings.cap_per_torrent_units ?? MAX_AMOUNT_UNITS,
+    day_cap_units: settings.cap_per_day_units ?? MAX_AMOUNT_UNITS,
+  };
+}
+
+export async function createPeerApi(): Promise<PeerApi | null> {
+  if (typeof Worker === 'undefined') return null;
+  const entries = new Map<string, Entry>();
+  let client: PeerClient | null = null;
+  let emitTimer: ReturnType<typeof setTimeout> | null = null;
+  let onSnapshot: (snapshot: PeerSnapshot) => void = () => {};
+
+  const entry = (info_hash: string) => {
+    let found = entries.get(info_hash);
+    if (!found) entries.set(info_hash, (found = emptyEntry()));
+    return found;
+  };
+  const emit = () => {
+    emitTimer = null;
+    const torrents = [...entries].map(([hash, e]) => summary(hash, e));
+    onSnapshot({
+      torrents,
+      down_bytes_per_s: torrents.reduce((n, t) => n + t.down_bytes_per_s, 0),
+      up_bytes_per_s: torrents.reduce((n, t) => n + t.up_bytes_per_s, 0),
+    });
+  };
+  const schedule = () => {
+    emitTimer ??= setTimeout(emit, SNAPSHOT_INTERVAL_MS);
+  };
+  const notePeers = (e: Entry, peers: readonly WirePeer[]) => {
+    e.peers = peers;
+    for (const p of peers) {
+      const known = e.sources.get(p.peer_id);
+      e.sources.set(p.peer_id, { downloaded: Math.max(known?.downloaded ?? 0, p.downloaded), paid: (known?.paid ?? false) || p.paid_units > 0n });
+    }
+  };
+  const onEvent = (event: PeerEvent) => {
+    switch (event.type) {
+      case 'torrent.added':
+        entry(event.torrent.info_hash).info = event.torrent;
+        entry(event.torrent.info_hash).pending = null;
+        break;
+      case 'torrent.removed':
+        entries.delete(event.info_hash);
+        break;
+      case 'torrent.status':
+        entry(event.status.info_hash).status = event.status;
+        break;
+      case 'torrent.error':
+        entry(event.info_hash).error = event.message;
+        break;
+      case 'peers':
+        notePeers(entry(event.info_hash), event.peers);
+        break;
+      default:
+        return;
+    }
+    schedule();
+  };
+  const need = () => {
+    if (!client) throw new Error('the torrent engine is not running');
+    return client;
+  };
+  const added = (info: TorrentInfo) => {
+    const e = entry(info.info_hash);
+    e.info = info;
+    e.pending = null;
+    e.error = null;
+    schedule();
+    return info.info_hash as InfoHash;
+  };
+
+  return {
+    async start(snapshotListener, onStatus: (status: PeerStatus) => void) {
+      onSnapshot = snapshotListener;
+      onStatus({ state: 'starting' });
+      client = await PeerClient.start();
+      client.on(onEvent);
+      for (const info of await client.call('torrent.list', {})) added(info);
+      onStatus({ state: 'ready' });
+      emit();
+    },
+    async addMagnet(uri) {
+      const facts = parseMagnet(uri);
+      if (!facts) throw new Error('not a magnet link with a BitTorrent info hash');
+      const e = entry(facts.info_hash);
+      if (!e.info) e.pending = { name: facts.name ?? facts.info_hash, magnet_uri: uri };
+      schedule();
+      // Metadata can take minutes to arrive from peers: the list shows the magnet meanwhile.
+      need()
+        .addTorrent({ kind: 'magnet', uri })
+        .then(added, (error: unknown) => {
+          e.error = error instanceof Error ? error.message : 'could not fetch the torrent';
+          schedule();
+        });
+      return facts.info_hash as InfoHash;
+    },
+    async addTorrentFile(bytes) {
+      return added(await need().addTorrent({ kind: 'torrent_file', bytes }));
+    },
+    async seedFiles(files) {
+      return added(await need().seed([...files]));
+    },
+    async remove(info_hash, { deleteData }) {
+      await need().call('torrent.remove', { info_hash, delete_data: deleteData });
+      entries.delete(info_hash);
+      schedule();
+    },
+    async setTorrentSpeed() {
+      throw new Error('this version of the peer cannot switch Speed per torrent yet');
+    },
+    async detail(info_hash): Promise<TorrentDetail | null> {
+      const e = entries.get(info_hash);
+      if (!e) return null;
+      if (e.info) {
+        const { status, peers } = await need().call('torrent.status', { info_hash });
+        e.status = status;
+        notePeers(e, peers);
+      }
+      const base = summary(info_hash, e);
+      const done = e.status?.done ?? false;
+      return {
+        ...base,
+        peer_list: e.peers.map((p) => peerSummary(p, e)),
+        pieces: null,
+        files: (e.info?.files ?? []).map((file, index) => ({ index, path: file.path, length_bytes: file.length, downloaded_bytes: done ? file.length : null })),
+      };
+    },
+    async fileBlob(info_hash, file_index) {
+      const file = entries.get(info_hash)?.info?.files[file_index];
+      if (!file) throw new Error('no such file');
+      const parts: BlobPart[] = [];
+      for (let offset = 0; offset < file.length; offset += MAX_READ_BYTES) {
+        const length = Math.min(MAX_READ_BYTES, file.length - offset);
+        parts.push((await need().call('torrent.read', { info_hash, file_index, offset, length })) as Uint8Array<ArrayBuffer>);
+      }
+      return new Blob(parts);
+    },
+    async metainfo(info_hash) {
+      return need().call('torrent.metainfo', { info_hash });
+    },
+    async applySettings(settings) {
+      await need().call('settings.set', { speed: toSpeedSettings(settings) });
+    },
+    async setPaymentKey(handle) {
+      if (handle) await need().setWallet(handle.key, handle.publicKey);
+      else await need().call('wallet.clear', {});
+    },
+  };
+}

@@ -1,0 +1,149 @@
+// The torrents as the screens see them: the peer's latest snapshot, the open torrent's detail (polled only while
+// it is on screen), and the commands, each turned into a message a person can act on when it fails.
+import type { InfoHash, PaymentKeyHandle, PeerApi, PeerSettings, PeerSnapshot, PeerStatus, TorrentDetail, TorrentSummary } from '../peer/peer-api.ts';
+import { metrics } from './metrics.svelte.ts';
+
+/** Detail (peers, pieces) is heavier than the list; once a second is as fast as a person reads a table. */
+export const DETAIL_REFRESH_MS = 1_000;
+/** A magnet link is short; one longer than this is not a link someone pasted. */
+export const MAX_MAGNET_CHARS = 8_192;
+/** .torrent files of very large torrents run to a few MB; anything bigger is not one. */
+export const MAX_TORRENT_FILE_BYTES = 16 * 1024 * 1024;
+
+class PeerState {
+  #status = $state<PeerStatus>({ state: 'starting' });
+  #snapshot = $state<PeerSnapshot>({ torrents: [], down_bytes_per_s: 0, up_bytes_per_s: 0 });
+  #detail = $state<TorrentDetail | null>(null);
+  #notice = $state<{ kind: 'error' | 'info'; text: string } | null>(null);
+  #api: PeerApi | null = null;
+  #detailTimer: ReturnType<typeof setInterval> | null = null;
+
+  get status(): PeerStatus {
+    return this.#status;
+  }
+  get torrents(): readonly TorrentSummary[] {
+    return this.#snapshot.torrents;
+  }
+  get snapshot(): PeerSnapshot {
+    return this.#snapshot;
+  }
+  get detail(): TorrentDetail | null {
+    return this.#detail;
+  }
+  get notice(): { kind: 'error' | 'info'; text: string } | null {
+    return this.#notice;
+  }
+  get ready(): boolean {
+    return this.#status.state === 'ready' && this.#api !== null;
+  }
+
+  async start(api: PeerApi | null): Promise<void> {
+    this.#api = api;
+    if (!api) {
+      this.#status = { state: 'unavailable', reason: 'The torrent engine is not part of this build yet.' };
+      return;
+    }
+    try {
+      await api.start(
+        (snapshot) => {
+          this.#snapshot = snapshot;
+          metrics.record(snapshot);
+        },
+        (status) => {
+          this.#status = status;
+        },
+      );
+    } catch (error) {
+      this.#status = { state: 'unavailable', reason: error instanceof Error ? error.message : 'The torrent engine did not start.' };
+    }
+  }
+
+  dismissNotice(): void {
+    this.#notice = null;
+  }
+
+  async addMagnet(uri: string): Promise<InfoHash | null> {
+    const text = uri.trim();
+    if (!text.startsWith('magnet:?') || text.length > MAX_MAGNET_CHARS) {
+      this.#notice = { kind: 'error', text: 'That is not a magnet link. It should start with "magnet:?".' };
+      return null;
+    }
+    return this.#command('Could not add the magnet link', (api) => api.addMagnet(text));
+  }
+
+  async addTorrentFile(file: File): Promise<InfoHash | null> {
+    if (file.size > MAX_TORRENT_FILE_BYTES) {
+      this.#notice = { kind: 'error', text: `${file.name} is too large to be a .torrent file.` };
+      return null;
+    }
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    return this.#command(`Could not open ${file.name}`, (api) => api.addTorrentFile(bytes));
+  }
+
+  async seedFiles(files: readonly File[]): Promise<InfoHash | null> {
+    if (files.length === 0) return null;
+    return this.#command('Could not share those files', (api) => api.seedFiles(files));
+  }
+
+  async remove(info_hash: InfoHash, deleteData: boolean): Promise<void> {
+    await this.#command('Could not remove the torrent', (api) => api.remove(info_hash, { deleteData }));
+  }
+
+  async setTorrentSpeed(info_hash: InfoHash, enabled: boolean): Promise<void> {
+    await this.#command('Could not change Speed for this torrent', (api) => api.setTorrentSpeed(info_hash, enabled));
+  }
+
+  async fileBlob(info_hash: InfoHash, index: number): Promise<Blob | null> {
+    return this.#command('Could not read the file', (api) => api.fileBlob(info_hash, index));
+  }
+
+  async applySettings(settings: PeerSettings): Promise<void> {
+    await this.#api?.applySettings(settings).catch((error: unknown) => {
+      this.#notice = { kind: 'error', text: `Could not apply settings: ${error instanceof Error ? error.message : 'unknown error'}.` };
+    });
+  }
+
+  async metainfo(info_hash: InfoHash): Promise<Uint8Array | null> {
+    return this.#command('Could not read the .torrent file', (api) => api.metainfo(info_hash));
+  }
+
+  async setPaymentKey(handle: PaymentKeyHandle | null): Promise<void> {
+    await this.#api?.setPaymentKey(handle).catch(() => undefined);
+  }
+
+  /** Polls the detail of one torrent while its screen is open; watch(null) stops. */
+  watch(info_hash: InfoHash | null): void {
+    if (this.#detailTimer) clearInterval(this.#detailTimer);
+    this.#detailTimer = null;
+    this.#detail = null;
+    if (!info_hash || !this.#api) return;
+    const api = this.#api;
+    const poll = async () => {
+      try {
+        const detail = await api.detail(info_hash);
+        if (this.#detailTimer !== null || detail === null) this.#detail = detail;
+      } catch {
+        // The list still shows the torrent; the next poll retries.
+      }
+    };
+    this.#detailTimer = setInterval(poll, DETAIL_REFRESH_MS);
+    void poll();
+  }
+
+  async #command<T>(failure: string, action: (api: PeerApi) => Promise<T>): Promise<T | null> {
+    if (!this.#api || this.#status.state !== 'ready') {
+      this.#notice = { kind: 'error', text: 'The torrent engine is not running.' };
+      return null;
+    }
+    try {
+      const result = await action(this.#api);
+      this.#notice = null;
+      return result;
+    } catch (error) {
+      this.#notice = { kind: 'error', text: `${failure}: ${error instanceof Error ? error.message : 'unknown error'}.` };
+      return null;
+    }
+  }
+}
+
+export const peer = new PeerState();
