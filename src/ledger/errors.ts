@@ -1,0 +1,90 @@
+// Every refusal the ledger API can give, as a stable code with its HTTP status; the body is {error, message}.
+// Domain codes come from ledger.ts in their checking order; boundary codes are found before the domain runs.
+import { LEDGER_RESULT_CODES, type LedgerResultCode } from './ledger.ts';
+
+export const BOUNDARY_CODES = [
+  'malformed_json',
+  'body_too_large',
+  'invalid_field',
+  'invalid_signature',
+  'invalid_challenge',
+  'challenge_expired',
+  'invalid_pow',
+  'rate_limited',
+  'not_found',
+  'overloaded',
+  'internal',
+] as const;
+export type BoundaryCode = (typeof BOUNDARY_CODES)[number];
+export type ErrorCode = BoundaryCode | LedgerResultCode;
+
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 503;
+
+const STATUS: Record<ErrorCode, ErrorStatus> = {
+  malformed_json: 400,
+  body_too_large: 413,
+  invalid_field: 400,
+  invalid_signature: 401,
+  invalid_challenge: 400,
+  challenge_expired: 409,
+  invalid_pow: 400,
+  rate_limited: 429,
+  not_found: 404,
+  overloaded: 503,
+  internal: 500,
+  amount_zero: 400,
+  amount_exceeds_supply: 400,
+  timeout_out_of_range: 400,
+  payer_is_payee: 400,
+  transfer_to_self: 400,
+  unknown_channel: 404,
+  not_payee: 403,
+  invalid_payment_signature: 400,
+  unknown_account: 404,
+  stale_nonce: 409,
+  already_claimed: 409,
+  channel_closed: 409,
+  channel_expired: 409,
+  channel_not_expired: 409,
+  exceeds_escrow: 409,
+  insufficient_funds: 409,
+  reserve_exhausted: 409,
+};
+
+const MESSAGES: Partial<Record<ErrorCode, string>> = {
+  amount_zero: 'the amount must be greater than zero',
+  amount_exceeds_supply: 'the amount exceeds the total supply',
+  timeout_out_of_range: 'timeout_ms is outside the allowed range',
+  payer_is_payee: 'a channel needs two different accounts',
+  transfer_to_self: 'cannot transfer to the same account',
+  unknown_channel: 'no such channel',
+  not_payee: 'only the channel payee can close it',
+  invalid_payment_signature: "the payment state is not signed by the channel's payer",
+  unknown_account: 'no such account',
+  stale_nonce: 'the nonce must be greater than the last accepted nonce of this account',
+  already_claimed: 'this key has already claimed its airdrop',
+  channel_closed: 'the channel is already closed',
+  channel_expired: 'the channel has expired and was refunded to the payer',
+  channel_not_expired: 'the channel has not expired yet',
+  exceeds_escrow: 'the payment state exceeds the channel escrow',
+  insufficient_funds: 'the balance is too low',
+  reserve_exhausted: 'the airdrop reserve is exhausted',
+};
+
+export function statusOf(code: ErrorCode): ErrorStatus {
+  return STATUS[code];
+}
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message?: string) {
+    super(message ?? MESSAGES[code] ?? code);
+    this.code = code;
+  }
+}
+
+export function isLedgerResultCode(code: string): code is LedgerResultCode {
+  return (LEDGER_RESULT_CODES as readonly string[]).includes(code);
+}

@@ -1,0 +1,103 @@
+// The ledger's HTTP JSON API on hono: routes only; every rule lives in api.ts and below.
+// Errors are {error: code, message} with the code's status (errors.ts); nothing changes on any error.
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import { ApiError, statusOf } from './errors.ts';
+import type { LedgerApi } from './api.ts';
+import { OPENAPI_DOCUMENT } from './openapi.ts';
+import { MAX_BODY_BYTES, parseJsonBody } from './requests.ts';
+
+export interface HttpOptions {
+  /** Who is asking, for the airdrop rate limit; defaults to the socket's remote address under @hono/node-server. */
+  readonly clientIp?: (c: Context) => string;
+  readonly log?: (line: string) => void;
+}
+
+interface NodeIncoming {
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly socket?: { remoteAddress?: string };
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'end' | 'error', listener: (error?: Error) => void): unknown;
+  resume(): unknown;
+}
+
+function incoming(c: Context): NodeIncoming | undefined {
+  const env = c.env as { incoming?: NodeIncoming } | undefined;
+  return env?.incoming && typeof env.incoming.on === 'function' ? env.incoming : undefined;
+}
+
+const tooLarge = () => new ApiError('body_too_large', `request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+
+/**
+ * The body as text, at most MAX_BODY_BYTES. Under @hono/node-server it is read straight off the socket: building
+ * the web Request (AbortController, web streams) would cost more than everything else a request does.
+ */
+async function readBody(c: Context): Promise<string> {
+  const declared = Number(c.req.header('content-length') ?? 0);
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  const source = incoming(c);
+  if (!source) {
+    const text = await c.req.text();
+    if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw tooLarge();
+    return text;
+  }
+  return new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    source.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      else {
+        chunks.length = 0; // answer now; the rest of the upload is read and dropped
+        reject(tooLarge());
+      }
+    });
+    source.on('end', () => (size > MAX_BODY_BYTES ? reject(tooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
+    source.on('error', (error) => reject(error));
+  });
+}
+
+function remoteAddress(c: Context): string {
+  return incoming(c)?.socket?.remoteAddress ?? 'unknown';
+}
+
+export function createLedgerApp(api: LedgerApi, options: HttpOptions = {}): Hono {
+  const clientIp = options.clientIp ?? remoteAddress;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const app = new Hono();
+
+  app.onError((error, c) => {
+    if (error instanceof ApiError) return c.json({ error: error.code, message: error.message }, statusOf(error.code));
+    log(`ledger: internal error on ${c.req.method} ${c.req.path}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return c.json({ error: 'internal', message: 'internal error' }, 500);
+  });
+  const notFound = (c: Context) => c.json({ error: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }, 404);
+  app.notFound(notFound);
+  app.use('*', async (c, next) => {
+    c.header('Cache-Control', 'no-store');
+    await next();
+  });
+
+  const body = async (c: Context) => parseJsonBody(await readBody(c));
+
+  app.get('/openapi.json', (c) => c.json(OPENAPI_DOCUMENT));
+  app.get('/info', async (c) => c.json(await api.info()));
+  app.get('/accounts/:id', async (c) => c.json(await api.account(c.req.param('id'))));
+  app.get('/accounts/:id/history', async (c) =>
+    c.json(await api.history(c.req.param('id'), c.req.query('before_seq'), c.req.query('limit'))),
+  );
+  app.get('/journal', async (c) => c.json(await api.journal(c.req.query('after_seq'), c.req.query('limit'))));
+  app.post('/transfers', async (c) => c.json(await api.transfer(await body(c)), 201));
+  app.post('/channels', async (c) => c.json(await api.openChannel(await body(c)), 201));
+  app.get('/channels/:id', async (c) => c.json(await api.channel(c.req.param('id'))));
+  app.post('/channels/:id/close', async (c) => c.json(await api.closeChannel(c.req.param('id'), await body(c))));
+  app.get('/airdrop/challenge', (c) => c.json(api.challenge(c.req.query('public_key'), clientIp(c))));
+  app.post('/airdrop/claim', async (c) => c.json(await api.claim(await body(c), clientIp(c)), 201));
+  app.get('/audit', async (c) => {
+    const report = await api.audit(c.req.query('from_genesis') === 'true');
+    return c.json(report, report.ok ? 200 : 500);
+  });
+  // Mounted with route() the app's notFound is not consulted: this keeps /ledger/* from falling to the SPA.
+  app.all('*', notFound);
+  return app;
+}

@@ -1,0 +1,123 @@
+// Reads for the PostgreSQL store, on the pool (latest committed state) or on one REPEATABLE READ client (snapshot).
+// 64-bit columns arrive from pg as text and become bigint here; nothing passes through a float.
+import type pg from 'pg';
+import type { PublicKeyHex } from '../protocol/ed25519.ts';
+import type { ChannelId } from '../protocol/payment-state.ts';
+import { EMPTY_HEAD } from './journal.ts';
+import type { AccountId, AccountRow, ChannelRow, JournalEntry, JournalHead, StoreReader, Totals } from './store.ts';
+
+export type Raw = Record<string, unknown>;
+export const int = (value: unknown): number => Number(value);
+export const big = (value: unknown): bigint => BigInt(value as string);
+export const intOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : int(value));
+
+export function toAccount(r: Raw): AccountRow {
+  return {
+    id: r.id as AccountId,
+    balance_units: big(r.balance_units),
+    escrow_units: big(r.escrow_units),
+    nonce: big(r.nonce),
+    airdropped: r.airdropped === true,
+    created_at_ms: int(r.created_at_ms),
+  };
+}
+
+export function toChannel(r: Raw): ChannelRow {
+  return {
+    id: r.id as ChannelId,
+    payer: r.payer as PublicKeyHex,
+    payee: r.payee as PublicKeyHex,
+    escrow_units: big(r.escrow_units),
+    timeout_ms: int(r.timeout_ms),
+    opened_at_ms: int(r.opened_at_ms),
+    expires_at_ms: int(r.expires_at_ms),
+    state: r.state as ChannelRow['state'],
+    paid_units: big(r.paid_units),
+    refund_units: big(r.refund_units),
+    payment_seq: r.payment_seq === null || r.payment_seq === undefined ? null : big(r.payment_seq),
+    closed_at_ms: intOrNull(r.closed_at_ms),
+    open_seq: int(r.open_seq),
+    close_seq: intOrNull(r.close_seq),
+  };
+}
+
+function toEntry(r: Raw): JournalEntry {
+  return { ...(r as unknown as JournalEntry), seq: int(r.seq), at_ms: int(r.at_ms) };
+}
+
+export class PostgresReads implements StoreReader {
+  readonly #db: pg.Pool | pg.PoolClient;
+
+  constructor(db: pg.Pool | pg.PoolClient) {
+    this.#db = db;
+  }
+
+  async #rows(sql: string, params: unknown[]): Promise<Raw[]> {
+    return (await this.#db.query(sql, params)).rows as Raw[];
+  }
+
+  async account(id: AccountId): Promise<AccountRow | null> {
+    const [row] = await this.#rows('SELECT * FROM accounts WHERE id = $1', [id]);
+    return row ? toAccount(row) : null;
+  }
+
+  async channel(id: ChannelId): Promise<ChannelRow | null> {
+    const [row] = await this.#rows('SELECT * FROM channels WHERE id = $1', [id]);
+    return row ? toChannel(row) : null;
+  }
+
+  async history(account: AccountId, before_seq: number, limit: number): Promise<JournalEntry[]> {
+    const rows = await this.#rows(
+      `(SELECT * FROM journal WHERE account_a = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3)
+       UNION (SELECT * FROM journal WHERE account_b = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3)
+       ORDER BY seq DESC LIMIT $3`,
+      [account, before_seq, limit],
+    );
+    return rows.map(toEntry);
+  }
+
+  async journal(after_seq: number, limit: number): Promise<JournalEntry[]> {
+    return (await this.#rows('SELECT * FROM journal WHERE seq > $1 ORDER BY seq LIMIT $2', [after_seq, limit])).map(toEntry);
+  }
+
+  async accountsPage(after_id: string, limit: number): Promise<AccountRow[]> {
+    return (await this.#rows('SELECT * FROM accounts WHERE id > $1 ORDER BY id LIMIT $2', [after_id, limit])).map(toAccount);
+  }
+
+  async channelsPage(after_id: string, limit: number): Promise<ChannelRow[]> {
+    return (await this.#rows('SELECT * FROM channels WHERE id > $1 ORDER BY id LIMIT $2', [after_id, limit])).map(toChannel);
+  }
+
+  async totals(): Promise<Totals> {
+    const [r] = await this.#rows(
+      `SELECT (SELECT coalesce(sum(balance_units), 0)::text FROM accounts) AS balance_units,
+        (SELECT coalesce(sum(escrow_units), 0)::text FROM accounts) AS escrow_units,
+        (SELECT count(*) FROM accounts) AS accounts,
+        (SELECT count(*) FROM channels WHERE state = 'open') AS open_channels,
+        (SELECT coalesce(sum(escrow_units), 0)::text FROM channels WHERE state = 'open') AS open_escrow_units`,
+      [],
+    );
+    const row = r as Raw;
+    return {
+      balance_units: big(row.balance_units),
+      escrow_units: big(row.escrow_units),
+      accounts: int(row.accounts),
+      open_channels: int(row.open_channels),
+      open_escrow_units: big(row.open_escrow_units),
+    };
+  }
+
+  async expiredChannels(now_ms: number, limit: number): Promise<Array<{ id: ChannelId; payer: PublicKeyHex }>> {
+    const rows = await this.#rows(
+      "SELECT id, payer FROM channels WHERE state = 'open' AND expires_at_ms <= $1 ORDER BY expires_at_ms LIMIT $2",
+      [now_ms, limit],
+    );
+    return rows.map((r) => ({ id: r.id as ChannelId, payer: r.payer as PublicKeyHex }));
+  }
+
+  async head(): Promise<JournalHead> {
+    const [row] = await this.#rows('SELECT seq, hash FROM ledger_head WHERE id = 1', []);
+    return row ? { seq: int(row.seq), hash: row.hash as string } : EMPTY_HEAD;
+  }
+
+}
