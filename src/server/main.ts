@@ -6,7 +6,9 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
+import { createLedgerService } from '../ledger/service.ts';
 import { createStaticApp } from './app.ts';
+import { mountTracker } from './tracker.ts';
 
 export interface ServerOptions {
   host: string;
@@ -43,20 +45,31 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   root.get('/healthz', (c) => c.json({ ok: true }));
   // Services mount here, before the static app: its single-page fallback answers every other GET.
+  const ledger = await createLedgerService({
+    dataDir: options.dataDir,
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+  });
+  closers.push(() => ledger.close());
+  root.route('/ledger', ledger.app);
 
   root.route('/', createStaticApp({ staticDir: options.staticDir }));
 
   const server: ServerType = await new Promise((resolveListen) => {
     const s = serve({ fetch: root.fetch, hostname: options.host, port: options.port }, () => resolveListen(s));
   });
+  const tracker = mountTracker(server); // ws://host:port/announce
+  closers.push(() => tracker.close());
   const port = (server.address() as AddressInfo).port;
   const url = `http://${options.host}:${port}`;
   return {
     url,
     port,
     async close() {
+      // Stop taking requests first, so no request reaches a service that is already closed.
+      const stopped = new Promise<void>((done) => server.close(() => done()));
+      if ('closeAllConnections' in server) server.closeAllConnections();
       for (const close of closers.reverse()) await close();
-      await new Promise<void>((done) => server.close(() => done()));
+      await stopped;
     },
   };
 }
