@@ -42,6 +42,8 @@ export default defineConfig({
         // The ledger API and the tracker are live services, never answered from a cache.
         navigateFallbackDenylist: [/^\/ledger/, /^\/announce/, /^\/healthz/, /^\/lab\.html/],
         cleanupOutdatedCaches: true,
+        // Streaming playback: answers /stream/… range requests from the page's peer worker (src/stream, public/stream-sw.js).
+        importScripts: ['/stream-sw.js'],
       },
     }),
   ],
@@ -54,6 +56,10 @@ export default defineConfig({
         app: fileURLToPath(new URL('./src/index.html', import.meta.url)),
         // Diagnostics page that boots the peer alone; end-to-end tests of the peer drive it.
         lab: fileURLToPath(new URL('./src/lab.html', import.meta.url)),
+        // The embeddable player's iframe document (src/widget); the loader third parties include is public/widget.js.
+        embed: fileURLToPath(new URL('./src/embed.html', import.meta.url)),
+        // Streaming diagnostics: generates and seeds a test video; the stream and widget specs and the bench drive it.
+        'stream-lab': fileURLToPath(new URL('./src/stream-lab.html', import.meta.url)),
       },
     },
   },

@@ -1,0 +1,200 @@
+// The UI thread's handle on the peer: starts the worker, speaks the typed RPC, runs signaling and relays every
+// datachannel to the worker. The app (src/ui) and the lab page use only this class.
+import type SimplePeer from '@thaunknown/simple-peer/lite.js';
+import { relayPeer, type RelayStats } from './relay-peer.ts';
+import { RpcClient, RpcError } from './rpc.ts';
+import {
+  SEED_TIMEOUT_MS, type CommandName, type InitParams, type Params, type PeerEvent, type Result, type SpeedSettings,
+  type TorrentInfo, type TorrentSource, type TorrentStatus,
+} from './rpc-schema.ts';
+import { Signaling } from './signaling.ts';
+
+export type { PeerEvent, PeerStatus, SpeedSettings, TorrentInfo, TorrentStatus, WalletEvent } from './rpc-schema.ts';
+export { RpcError } from './rpc.ts';
+
+/** Connections per torrent the UI keeps open (each is an RTCPeerConnection on this thread). */
+export const MAX_CONNECTIONS_PER_TORRENT = 30;
+/** Magnets wait for metadata from peers. */
+const MAGNET_TIMEOUT_MS = 10 * 60_000;
+
+export const DEFAULT_SPEED_SETTINGS: SpeedSettings = {
+  bidding: true,
+  spending_rate_ppm: 1_000_000n,
+  max_price_units_per_kib: null,
+  reserve_units_per_kib: 1n,
+  regular_slots: 4,
+  tit_for_tat_slots: 1,
+  choke_round_ms: 10_000,
+  torrent_cap_units: 1_000_000_000n,
+  day_cap_units: 10_000_000_000n,
+};
+
+export interface PeerClientOptions {
+  namespace?: string;
+  /** Defaults to ws(s)://<this origin>/announce. */
+  trackerUrls?: string[];
+  /** Defaults to <this origin>/ledger; null runs without payments. */
+  ledgerUrl?: string | null;
+  speed?: Partial<SpeedSettings>;
+  /** The wallet's non-extractable Ed25519 key and its public key, if unlocked already (else call setWallet). */
+  wallet?: { key: CryptoKey; public_key: Uint8Array } | null;
+  /** Defaults to the bundled worker; tests may pass their own. */
+  worker?: Worker;
+}
+
+type Listener = (event: PeerEvent) => void;
+
+export class PeerClient {
+  readonly peerId: string;
+  readonly #worker: Worker;
+  readonly #rpc: RpcClient;
+  readonly #signaling: Signaling;
+  readonly #listeners = new Set<Listener>();
+  readonly #status = new Map<string, TorrentStatus>();
+  readonly #connections = new Map<string, number>();
+  readonly #relays = new Set<RelayStats>();
+  #relayedClosed = { to_worker_bytes: 0, to_network_bytes: 0 };
+
+  private constructor(worker: Worker, rpc: RpcClient, peerId: string, listeners: Set<Listener>, queue: PeerEvent[]) {
+    this.#worker = worker;
+    this.#rpc = rpc;
+    this.peerId = peerId;
+    this.#listeners = listeners;
+    this.#signaling = new Signaling(peerId, (info_hash, peer, remote) => void this.#attach(info_hash, peer, remote), (m) =>
+      this.#dispatch({ type: 'log', level: 'warn', message: m }),
+    );
+    for (const event of queue) this.#dispatch(event);
+  }
+
+  static async start(options: PeerClientOptions = {}): Promise<PeerClient> {
+    const origin = globalThis.location?.origin ?? 'http://127.0.0.1';
+    const params: InitParams = {
+      namespace: options.namespace ?? 'main',
+      tracker_urls: options.trackerUrls ?? [`${origin.replace(/^http/, 'ws')}/announce`],
+      ledger_url: options.ledgerUrl === undefined ? `${origin}/ledger` : options.ledgerUrl,
+      speed: { ...DEFAULT_SPEED_SETTINGS, ...options.speed },
+      wallet: options.wallet ?? null,
+    };
+    const worker = options.worker ?? new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'seedpay-peer' });
+    // Events that arrive before the client object exists (resumed torrents) are queued, then replayed.
+    const queue: PeerEvent[] = [];
+    const listeners = new Set<Listener>();
+    let client: PeerClient | null = null;
+    const rpc = new RpcClient(
+      worker,
+      (event) => (client ? client.#dispatch(event) : queue.push(event)),
+      (message) => console.warn(message),
+    );
+    try {
+      const { peer_id } = await rpc.call('init', params);
+      client = new PeerClient(worker, rpc, peer_id, listeners, queue);
+      return client;
+    } catch (error) {
+      rpc.close();
+      worker.terminate();
+      throw error;
+    }
+  }
+
+  on(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  call<K extends CommandName>(type: K, params: Params<K>, options?: { timeout_ms?: number; transfer?: Transferable[] }): Promise<Result<K>> {
+    return this.#rpc.call(type, params, options);
+  }
+
+  addTorrent(source: TorrentSource, speed = true): Promise<TorrentInfo> {
+    return this.call('torrent.add', { source, speed }, { timeout_ms: source.kind === 'magnet' ? MAGNET_TIMEOUT_MS : SEED_TIMEOUT_MS });
+  }
+
+  seed(files: File[], options: { name?: string; speed?: boolean; piece_length?: number } = {}): Promise<TorrentInfo> {
+    return this.call(
+      'torrent.seed',
+      { files, name: options.name ?? null, speed: options.speed ?? true, piece_length: options.piece_length ?? null },
+      { timeout_ms: SEED_TIMEOUT_MS },
+    );
+  }
+
+  /** Hands the worker the wallet's non-extractable signing key; the worker never sees secret bytes. */
+  setWallet(key: CryptoKey, public_key: Uint8Array): Promise<Result<'wallet.set'>> {
+    return this.call('wallet.set', { key, public_key });
+  }
+
+  statusOf(info_hash: string): TorrentStatus | undefined {
+    return this.#status.get(info_hash);
+  }
+
+  /** Bytes the UI thread moved between datachannels and the worker (the relay's whole job). */
+  relayStats(): { to_worker_bytes: number; to_network_bytes: number; connections: number } {
+    let to_worker_bytes = this.#relayedClosed.to_worker_bytes;
+    let to_network_bytes = this.#relayedClosed.to_network_bytes;
+    for (const r of this.#relays) {
+      to_worker_bytes += r.to_worker_bytes;
+      to_network_bytes += r.to_network_bytes;
+    }
+    return { to_worker_bytes, to_network_bytes, connections: this.#relays.size };
+  }
+
+  close(): void {
+    this.#signaling.destroy();
+    this.#rpc.close();
+    this.#worker.terminate();
+  }
+
+  #dispatch(event: PeerEvent): void {
+    switch (event.type) {
+      case 'torrent.announce':
+        this.#signaling.join(event.info_hash, event.announce, () => this.#swarmStats(event.info_hash));
+        break;
+      case 'torrent.status':
+        this.#status.set(event.status.info_hash, event.status);
+        if (event.status.done) this.#signaling.complete(event.status.info_hash);
+        break;
+      case 'torrent.removed':
+        this.#status.delete(event.info_hash);
+        this.#signaling.leave(event.info_hash);
+        break;
+      default:
+        break;
+    }
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        console.error('peer event listener failed', error);
+      }
+    }
+  }
+
+  #swarmStats(info_hash: string) {
+    const s = this.#status.get(info_hash);
+    return {
+      uploaded: s?.uploaded ?? 0,
+      downloaded: s?.downloaded ?? 0,
+      left: s ? s.left : 1,
+      connections: this.#connections.get(info_hash) ?? 0,
+      max_connections: MAX_CONNECTIONS_PER_TORRENT,
+    };
+  }
+
+  async #attach(info_hash: string, peer: SimplePeer, remote: string): Promise<void> {
+    const channel = new MessageChannel();
+    this.#connections.set(info_hash, (this.#connections.get(info_hash) ?? 0) + 1);
+    const stats = relayPeer(peer, channel.port1, () => {
+      this.#relays.delete(stats);
+      this.#relayedClosed.to_worker_bytes += stats.to_worker_bytes;
+      this.#relayedClosed.to_network_bytes += stats.to_network_bytes;
+      this.#connections.set(info_hash, Math.max(0, (this.#connections.get(info_hash) ?? 1) - 1));
+      this.#signaling.disconnected(info_hash, remote);
+    });
+    this.#relays.add(stats);
+    try {
+      await this.call('peer.attach', { info_hash, peer_id: remote, port: channel.port2 }, { transfer: [channel.port2] });
+    } catch (error) {
+      if (!(error instanceof RpcError)) throw error;
+      peer.destroy();
+    }
+  }
+}

@@ -1,0 +1,398 @@
+// The peer inside the worker: one WebTorrent client (tracker, DHT and LSD off — the UI thread signals), its
+// torrents with their OPFS stores and persisted records, and the relay ports the UI hands over per datachannel.
+// Speed (bids, auction, payments) hooks in per torrent through speed-torrent.ts.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { deleteStoredPieces, opfsChunkStore } from './opfs-store.ts';
+import { PeerStorage, type TorrentRecord } from './persist.ts';
+import { RelayDuplex } from './relay-duplex.ts';
+import { RpcError } from './rpc.ts';
+import type { InitParams, PeerEvent, PeerStatus, TorrentInfo, TorrentSource, TorrentStatus } from './rpc-schema.ts';
+import { WebTorrent, type AddOptions, type ChunkStoreConstructor, type Torrent, type WebTorrentClient } from './webtorrent.ts';
+
+/** How often progress and peers are reported to the UI. */
+export const STATUS_INTERVAL_MS = 1000;
+/** Verified-piece bitfields are saved at most this often while downloading (and at once when done). */
+const BITFIELD_SAVE_DELAY_MS = 500;
+/** Torrents one peer runs at once. */
+export const MAX_TORRENTS = 200;
+/** Connections per torrent; the UI stops offering once reached. */
+export const MAX_PEERS_PER_TORRENT = 30;
+
+/** Per-torrent extension point: Speed implements it; absent, the torrent runs as plain BitTorrent. */
+export interface TorrentHooks {
+  readonly paid_units: () => bigint;
+  readonly earned_units: () => bigint;
+  peers(): PeerStatus[];
+  unsettledPieces?(): ReadonlySet<number>;
+  destroy(): void;
+}
+
+export interface ManagedTorrent {
+  readonly torrent: Torrent;
+  readonly speed: boolean;
+  readonly added_at_ms: number;
+  hooks: TorrentHooks | null;
+  saveTimer: ReturnType<typeof setTimeout> | null;
+  reportedDone: boolean;
+}
+
+export type HookFactory = (managed: ManagedTorrent) => TorrentHooks | null;
+/** Adds to a saved bitfield the pieces known stored by other means (Speed: pieces already paid for). */
+export type ResumeBitfield = (info_hash: string, bitfield: Uint8Array | null) => Promise<Uint8Array | null>;
+
+export class PeerEngine {
+  readonly #emit: (event: PeerEvent) => void;
+  #client: WebTorrentClient | null = null;
+  #storage: PeerStorage | null = null;
+  #store: ChunkStoreConstructor | null = null;
+  #params: InitParams | null = null;
+  #namespace = '';
+  #statusTimer: ReturnType<typeof setInterval> | null = null;
+  #hookFactory: HookFactory = () => null;
+  #resumeBitfield: ResumeBitfield = async (_info_hash, bitfield) => bitfield;
+  readonly #torrents = new Map<string, ManagedTorrent>();
+
+  constructor(emit: (event: PeerEvent) => void) {
+    this.#emit = emit;
+  }
+
+  get params(): InitParams {
+    if (!this.#params) throw new RpcError('failed', 'peer not initialised: call init first');
+    return this.#params;
+  }
+
+  get torrents(): ReadonlyMap<string, ManagedTorrent> {
+    return this.#torrents;
+  }
+
+  setHookFactory(factory: HookFactory, resumeBitfield?: ResumeBitfield): void {
+    this.#hookFactory = factory;
+    if (resumeBitfield) this.#resumeBitfield = resumeBitfield;
+  }
+
+  updateParams(params: InitParams): void {
+    this.#params = params;
+  }
+
+  async init(params: InitParams): Promise<{ peer_id: string }> {
+    if (this.#client) {
+      if (params.namespace !== this.#namespace) throw new RpcError('failed', 'already initialised with another namespace');
+      this.#params = params;
+      return { peer_id: this.#client.peerId };
+    }
+    this.#params = params;
+    this.#namespace = params.namespace;
+    await this.#lockNamespace(params.namespace);
+    this.#storage = new PeerStorage(params.namespace);
+    this.#store = opfsChunkStore(params.namespace);
+    const client = new WebTorrent({ tracker: false, dht: false, lsd: false, utPex: false, natUpnp: false, natPmp: false });
+    client.on('error', (error) => this.#log('error', `webtorrent: ${String(error)}`));
+    this.#client = client;
+    this.#statusTimer = setInterval(() => this.#reportStatus(), STATUS_INTERVAL_MS);
+    for (const record of await this.#storage.loadTorrents()) {
+      try {
+        await this.#resume(record);
+      } catch (error) {
+        this.#log('warn', `could not resume ${record.info_hash}: ${(error as Error).message}`);
+      }
+    }
+    return { peer_id: client.peerId };
+  }
+
+  /** One peer per namespace: a second tab would fight over the same OPFS files and channels. */
+  async #lockNamespace(namespace: string): Promise<void> {
+    const locks = (navigator as Navigator & { locks?: LockManager }).locks;
+    if (!locks) return;
+    const held = await new Promise<boolean>((resolve) => {
+      void locks.request(`seedpay-peer-${namespace}`, { ifAvailable: true }, (lock) => {
+        resolve(lock !== null);
+        // Held for the worker's lifetime: the promise never settles while we run.
+        return lock ? new Promise<void>(() => {}) : undefined;
+      });
+    });
+    if (!held) throw new RpcError('busy', `another tab already runs the Seedpay peer (namespace "${namespace}")`);
+  }
+
+  #requireClient(): WebTorrentClient {
+    if (!this.#client) throw new RpcError('failed', 'peer not initialised: call init first');
+    return this.#client;
+  }
+
+  #announceUrls(torrentAnnounce: readonly string[]): string[] {
+    const urls = [...this.params.tracker_urls, ...torrentAnnounce].filter((u) => /^wss?:\/\//.test(u));
+    return [...new Set(urls)].slice(0, 8);
+  }
+
+  #options(extra: AddOptions): AddOptions {
+    if (!this.#store) throw new RpcError('failed', 'peer not initialised: call init first');
+    // Reads from OPFS sync handles are cheap; webtorrent's in-memory piece cache would only cost heap.
+    return { store: this.#store, storeCacheSlots: 0, ...extra };
+  }
+
+  async add(source: TorrentSource, speed: boolean, timeout_ms: number): Promise<TorrentInfo> {
+    const client = this.#requireClient();
+    if (this.#torrents.size >= MAX_TORRENTS) throw new RpcError('busy', `at most ${MAX_TORRENTS} torrents`);
+    const id = source.kind === 'magnet' ? source.uri : source.bytes;
+    const torrent = client.add(id, this.#options({ announce: this.params.tracker_urls.slice() }));
+    return this.#track(torrent, speed, Date.now(), timeout_ms, null);
+  }
+
+  async seed(files: File[], name: string | null, speed: boolean, piece_length: number | null): Promise<TorrentInfo> {
+    const client = this.#requireClient();
+    if (this.#torrents.size >= MAX_TORRENTS) throw new RpcError('busy', `at most ${MAX_TORRENTS} torrents`);
+    const options = this.#options({
+      announce: this.params.tracker_urls.slice(),
+      createdBy: 'Seedpay',
+      ...(name ? { name } : {}),
+      ...(piece_length ? { pieceLength: piece_length } : {}),
+    });
+    const torrent = client.seed(files, options);
+    const seeded = new Promise<void>((resolve, reject) => {
+      torrent.once('seed', () => resolve());
+      torrent.once('error', (error) => reject(new RpcError('failed', String(error))));
+    });
+    const info = await this.#track(torrent, speed, Date.now(), null, seeded);
+    return info;
+  }
+
+  async #resume(record: TorrentRecord): Promise<void> {
+    const client = this.#requireClient();
+    const bitfield = await this.#resumeBitfield(record.info_hash, record.bitfield);
+    const torrent = client.add(record.torrent_file, this.#options({
+      announce: this.params.tracker_urls.slice(),
+      ...(bitfield ? { bitfield } : {}),
+    }));
+    await this.#track(torrent, record.speed, record.added_at_ms, 60_000, null);
+  }
+
+  /**
+   * Registers a torrent as soon as its info hash is known (the UI starts signaling and Speed starts watching its
+   * wires, before metadata for magnets), and resolves with its info once metadata (and seeding) is ready.
+   */
+  #track(torrent: Torrent, speed: boolean, added_at_ms: number, timeout_ms: number | null, seeded: Promise<void> | null): Promise<TorrentInfo> {
+    return new Promise<TorrentInfo>((resolve, reject) => {
+      let settled = false;
+      const timer = timeout_ms === null ? null : setTimeout(() => finish(new RpcError('timeout', 'no metadata in time')), timeout_ms);
+      const finish = (error: Error | null, info?: TorrentInfo) => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        if (error) reject(error);
+        else resolve(info as TorrentInfo);
+      };
+      let managed: ManagedTorrent | null = null;
+      torrent.once('error', (error) => finish(new RpcError('failed', String(error instanceof Error ? error.message : error))));
+      torrent.once('infoHash', () => {
+        const existing = this.#torrents.get(torrent.infoHash);
+        if (existing && existing.torrent !== torrent) return; // webtorrent destroys the duplicate and errors it
+        managed = { torrent, speed, added_at_ms, hooks: null, saveTimer: null, reportedDone: false };
+        this.#torrents.set(torrent.infoHash, managed);
+        this.#attachTorrentEvents(managed);
+        managed.hooks = this.#hookFactory(managed);
+        this.#emit({ type: 'torrent.announce', info_hash: torrent.infoHash, announce: this.#announceUrls(torrent.announce ?? []) });
+      });
+      torrent.once('ready', () => {
+        void (async () => {
+          try {
+            if (seeded) await seeded;
+            if (!managed) throw new Error('torrent ready before its info hash');
+            await this.#storage?.saveTorrent({
+              info_hash: torrent.infoHash,
+              torrent_file: Uint8Array.from(torrent.torrentFile),
+              bitfield: this.#savedBitfield(managed),
+              speed,
+              added_at_ms,
+            });
+            const info = this.info(managed);
+            this.#emit({ type: 'torrent.added', torrent: info });
+            finish(null, info);
+          } catch (error) {
+            finish(error instanceof Error ? error : new Error(String(error)));
+          }
+        })();
+      });
+    });
+  }
+
+  /** The verified-pieces bitfield minus pieces whose payment is not saved yet (Speed): what a reload may trust. */
+  #savedBitfield(managed: ManagedTorrent): Uint8Array {
+    const bits = Uint8Array.from(managed.torrent.bitfield.buffer);
+    for (const index of managed.hooks?.unsettledPieces?.() ?? []) bits[index >> 3] = (bits[index >> 3] ?? 0) & ~(0x80 >> (index & 7));
+    return bits;
+  }
+
+  #attachTorrentEvents(managed: ManagedTorrent): void {
+    const { torrent } = managed;
+    torrent.on('verified', () => this.#scheduleBitfieldSave(managed, BITFIELD_SAVE_DELAY_MS));
+    torrent.on('done', () => {
+      this.#scheduleBitfieldSave(managed, 0);
+      if (!managed.reportedDone && torrent.ready) {
+        managed.reportedDone = true;
+        this.#emit({ type: 'torrent.status', status: this.status(managed) });
+        this.#emit({ type: 'torrent.done', info_hash: torrent.infoHash });
+      }
+    });
+    torrent.on('warning', (warning) => this.#log('warn', `${torrent.infoHash.slice(0, 8)}: ${String(warning)}`));
+    torrent.on('error', (error) => {
+      this.#emit({ type: 'torrent.error', info_hash: torrent.infoHash, message: String(error).slice(0, 2000) });
+    });
+  }
+
+  #scheduleBitfieldSave(managed: ManagedTorrent, delay_ms: number): void {
+    if (managed.saveTimer) {
+      if (delay_ms > 0) return;
+      clearTimeout(managed.saveTimer);
+    }
+    managed.saveTimer = setTimeout(() => {
+      managed.saveTimer = null;
+      if (managed.torrent.destroyed) return;
+      void this.#storage?.saveBitfield(managed.torrent.infoHash, this.#savedBitfield(managed));
+    }, delay_ms);
+  }
+
+  info(managed: ManagedTorrent): TorrentInfo {
+    const t = managed.torrent;
+    return {
+      info_hash: t.infoHash,
+      name: t.name ?? '',
+      length: t.length,
+      piece_length: t.pieceLength,
+      piece_count: t.pieces.length,
+      files: t.files.map((f) => ({ name: f.name, path: f.path, length: f.length })),
+      announce: this.#announceUrls(t.announce ?? []),
+      magnet_uri: t.magnetURI,
+      speed: managed.speed,
+    };
+  }
+
+  list(): TorrentInfo[] {
+    return [...this.#torrents.values()].filter((m) => m.torrent.ready).map((m) => this.info(m));
+  }
+
+  get storage(): PeerStorage | null {
+    return this.#storage;
+  }
+
+  #managed(info_hash: string): ManagedTorrent {
+    const managed = this.#torrents.get(info_hash);
+    if (!managed || managed.torrent.destroyed) throw new RpcError('failed', `no torrent ${info_hash}`);
+    if (!managed.torrent.ready) throw new RpcError('failed', `torrent ${info_hash} has no metadata yet`);
+    return managed;
+  }
+
+  async remove(info_hash: string, delete_data: boolean): Promise<void> {
+    const managed = this.#torrents.get(info_hash);
+    if (!managed) throw new RpcError('failed', `no torrent ${info_hash}`);
+    this.#torrents.delete(info_hash);
+    managed.hooks?.destroy();
+    if (managed.saveTimer) clearTimeout(managed.saveTimer);
+    await new Promise<void>((resolve) => managed.torrent.destroy({ destroyStore: delete_data }, () => resolve()));
+    await this.#storage?.deleteTorrent(info_hash);
+    if (delete_data) await deleteStoredPieces(this.#namespace, info_hash);
+    this.#emit({ type: 'torrent.removed', info_hash });
+  }
+
+  status(managed: ManagedTorrent): TorrentStatus {
+    const t = managed.torrent;
+    const left = Math.max(0, t.length - t.downloaded);
+    return {
+      info_hash: t.infoHash,
+      progress: Math.min(1, Math.max(0, t.progress || 0)),
+      downloaded: Math.max(0, Math.floor(t.downloaded)),
+      uploaded: Math.max(0, Math.floor(t.uploaded)),
+      left: t.done ? 0 : Math.floor(left),
+      download_speed: Math.max(0, t.downloadSpeed || 0),
+      upload_speed: Math.max(0, t.uploadSpeed || 0),
+      num_peers: t.numPeers,
+      done: t.done,
+      paid_units: managed.hooks?.paid_units() ?? 0n,
+      earned_units: managed.hooks?.earned_units() ?? 0n,
+    };
+  }
+
+  peers(managed: ManagedTorrent): PeerStatus[] {
+    if (managed.hooks) return managed.hooks.peers();
+    return managed.torrent.wires.map((wire) => ({
+      peer_id: wire.peerId ?? '',
+      speed: 'legacy' as const,
+      am_choking: wire.amChoking,
+      peer_choking: wire.peerChoking,
+      am_interested: wire.amInterested,
+      peer_interested: wire.peerInterested,
+      downloaded: wire.downloaded,
+      uploaded: wire.uploaded,
+      download_speed: wire.downloadSpeed(),
+      upload_speed: wire.uploadSpeed(),
+      their_bid_units_per_kib: null,
+      our_bid_units_per_kib: null,
+      price_units_per_kib: null,
+      paid_units: 0n,
+      earned_units: 0n,
+      payer_phase: null,
+      payee_phase: null,
+      banned: false,
+    }));
+  }
+
+  statusOf(info_hash: string): { status: TorrentStatus; peers: PeerStatus[] } {
+    const managed = this.#managed(info_hash);
+    return { status: this.status(managed), peers: this.peers(managed).slice(0, 200) };
+  }
+
+  #reportStatus(): void {
+    for (const managed of this.#torrents.values()) {
+      if (managed.torrent.destroyed || !managed.torrent.ready) continue;
+      const status = this.status(managed);
+      this.#emit({ type: 'torrent.status', status });
+      this.#emit({ type: 'peers', info_hash: status.info_hash, peers: this.peers(managed).slice(0, 200) });
+      if (status.done && !managed.reportedDone) {
+        managed.reportedDone = true;
+        this.#emit({ type: 'torrent.done', info_hash: status.info_hash });
+      }
+    }
+  }
+
+  attach(info_hash: string, peer_id: string, port: MessagePort): boolean {
+    const managed = this.#torrents.get(info_hash);
+    const torrent = managed?.torrent ?? this.#client?.torrents.find((t) => t.infoHash === info_hash);
+    if (!torrent || torrent.destroyed || peer_id === this.#client?.peerId) {
+      port.postMessage({ t: 'close', reason: 'no such torrent' });
+      port.close();
+      return false;
+    }
+    const duplex = new RelayDuplex(port, peer_id);
+    // addPeer destroys the duplex itself when it refuses it (duplicate peer, paused torrent).
+    return torrent.addPeer(duplex);
+  }
+
+  metainfo(info_hash: string): Uint8Array {
+    return Uint8Array.from(this.#managed(info_hash).torrent.torrentFile);
+  }
+
+  /** Reads a file range through the store (waiting for pieces not yet downloaded). */
+  async read(info_hash: string, file_index: number, offset: number, length: number): Promise<Uint8Array> {
+    const file = this.#managed(info_hash).torrent.files[file_index];
+    if (!file) throw new RpcError('failed', `no file ${file_index}`);
+    if (offset + length > file.length) throw new RpcError('failed', 'range beyond the end of the file');
+    if (length === 0) return new Uint8Array(0);
+    return new Uint8Array(await file.arrayBuffer({ start: offset, end: offset + length - 1 }));
+  }
+
+  async digest(info_hash: string, file_index: number): Promise<string> {
+    const file = this.#managed(info_hash).torrent.files[file_index];
+    if (!file) throw new RpcError('failed', `no file ${file_index}`);
+    const hash = sha256.create();
+    const reader = file.stream().getReader();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      hash.update(value);
+    }
+    return bytesToHex(hash.digest());
+  }
+
+  #log(level: 'info' | 'warn' | 'error', message: string): void {
+    this.#emit({ type: 'log', level, message: message.slice(0, 4000) });
+  }
+}

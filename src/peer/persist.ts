@@ -1,0 +1,101 @@
+// What the peer keeps across reloads, in IndexedDB (idb-keyval): each torrent's metainfo, which pieces it has
+// verified (so resume needs no rehash) and the payment channel states of both roles. Pieces themselves live in
+// OPFS (opfs-store.ts). Every record is validated when loaded: a record that fails is dropped, never trusted.
+import { createStore, del, entries, get, set, type UseStore } from 'idb-keyval';
+
+export interface TorrentRecord {
+  readonly info_hash: string;
+  readonly torrent_file: Uint8Array;
+  /** webtorrent's verified-pieces bitfield, BEP 3 order; null until a piece verified. */
+  readonly bitfield: Uint8Array | null;
+  readonly speed: boolean;
+  readonly added_at_ms: number;
+}
+
+/** Largest metainfo we store: 10 MB, ut_metadata's own limit. */
+export const MAX_TORRENT_FILE_BYTES = 10_000_000;
+/** Most torrents one peer keeps. */
+export const MAX_TORRENTS = 1000;
+/** Channel records are small JSON objects (channel-*-json.ts); anything larger is corrupt. */
+const MAX_CHANNEL_RECORD_CHARS = 2_000_000;
+
+const INFO_HASH = /^[0-9a-f]{40}$/;
+
+export function isTorrentRecord(value: unknown): value is TorrentRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const r = value as Record<string, unknown>;
+  return (
+    typeof r.info_hash === 'string' && INFO_HASH.test(r.info_hash) &&
+    r.torrent_file instanceof Uint8Array && r.torrent_file.length > 0 && r.torrent_file.length <= MAX_TORRENT_FILE_BYTES &&
+    (r.bitfield === null || r.bitfield instanceof Uint8Array) &&
+    typeof r.speed === 'boolean' &&
+    typeof r.added_at_ms === 'number' && Number.isSafeInteger(r.added_at_ms)
+  );
+}
+
+export class PeerStorage {
+  readonly #torrents: UseStore;
+  readonly #channels: UseStore;
+
+  constructor(namespace: string) {
+    this.#torrents = createStore(`seedpay-peer-${namespace}`, 'torrents');
+    this.#channels = createStore(`seedpay-peer-${namespace}-channels`, 'channels');
+  }
+
+  async loadTorrents(): Promise<TorrentRecord[]> {
+    const all = await entries<string, unknown>(this.#torrents);
+    const valid: TorrentRecord[] = [];
+    for (const [key, value] of all) {
+      if (isTorrentRecord(value) && value.info_hash === key) valid.push(value);
+      else await del(key, this.#torrents);
+    }
+    return valid.sort((a, b) => a.added_at_ms - b.added_at_ms).slice(0, MAX_TORRENTS);
+  }
+
+  saveTorrent(record: TorrentRecord): Promise<void> {
+    if (!isTorrentRecord(record)) throw new Error('persist: invalid torrent record');
+    return set(record.info_hash, record, this.#torrents);
+  }
+
+  async saveBitfield(info_hash: string, bitfield: Uint8Array): Promise<void> {
+    const record = await get<unknown>(info_hash, this.#torrents);
+    if (!isTorrentRecord(record)) return;
+    await set(info_hash, { ...record, bitfield: Uint8Array.from(bitfield) }, this.#torrents);
+  }
+
+  deleteTorrent(info_hash: string): Promise<void> {
+    return del(info_hash, this.#torrents);
+  }
+
+  /** Channel states are stored as the JSON forms channel-payer-json.ts / channel-payee-json.ts define. */
+  async loadChannel(key: string): Promise<unknown> {
+    const text = await get<unknown>(key, this.#channels);
+    if (typeof text !== 'string' || text.length > MAX_CHANNEL_RECORD_CHARS) return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async loadChannels(prefix: string): Promise<Array<[string, unknown]>> {
+    const out: Array<[string, unknown]> = [];
+    for (const [key, text] of await entries<string, unknown>(this.#channels)) {
+      if (!key.startsWith(prefix) || typeof text !== 'string' || text.length > MAX_CHANNEL_RECORD_CHARS) continue;
+      try {
+        out.push([key, JSON.parse(text) as unknown]);
+      } catch {
+        // corrupt: skipped
+      }
+    }
+    return out;
+  }
+
+  saveChannel(key: string, json: unknown): Promise<void> {
+    return set(key, JSON.stringify(json), this.#channels);
+  }
+
+  deleteChannel(key: string): Promise<void> {
+    return del(key, this.#channels);
+  }
+}

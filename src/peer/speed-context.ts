@@ -1,0 +1,211 @@
+// What every Speed session in the worker shares: the wallet's signer (a non-extractable CryptoKey the UI handed
+// over), the ledger client, the settings, the balance the bidder reads, spend against the user's caps, and the
+// time-limited ban list. One instance per worker, owned by speed-install.ts.
+import { isPublicKeyHex, signerFromCryptoKey, toPublicKeyHex, WebCryptoVerifier, type PublicKeyHex, type Signer } from '../protocol/ed25519.ts';
+import type { SpeedHandshake } from '../protocol/messages-handshake.ts';
+import { SPEED_PROTOCOL_VERSION } from '../protocol/messages-handshake.ts';
+import type { Budget } from '../protocol/channel-payer.ts';
+import type { Units } from '../protocol/money.ts';
+import { LedgerApiError, LedgerClient } from '../wallet/ledger-client.ts';
+import type { PeerStorage } from './persist.ts';
+import type { Misbehaviour, PeerEvent, SpeedSettings, WalletEvent } from './rpc-schema.ts';
+
+/** The balance the bidder divides is refreshed this often (and after every channel open). */
+export const BALANCE_REFRESH_MS = 10_000;
+/** Bans remembered at most; the oldest go first (a flood of fresh peer ids must not grow memory). */
+export const MAX_BANS = 10_000;
+const DAY_MS = 24 * 60 * 60_000;
+/** A nonce lost to another client of the same key (the wallet tab) is retried this many times. */
+const MAX_NONCE_RETRIES = 3;
+
+/** Time-limited bans by peer id and by payment key (peer ids change on every restart; keys do not). */
+export class BanList {
+  readonly #until = new Map<string, number>();
+
+  ban(ids: readonly (string | null | undefined)[], until_ms: number): void {
+    for (const id of ids) {
+      if (!id) continue;
+      this.#until.delete(id);
+      this.#until.set(id, until_ms);
+      if (this.#until.size > MAX_BANS) {
+        const oldest = this.#until.keys().next().value;
+        if (oldest !== undefined) this.#until.delete(oldest);
+      }
+    }
+  }
+
+  isBanned(ids: readonly (string | null | undefined)[], now_ms: number): boolean {
+    for (const id of ids) {
+      if (!id) continue;
+      const until = this.#until.get(id);
+      if (until === undefined) continue;
+      if (until > now_ms) return true;
+      this.#until.delete(id);
+    }
+    return false;
+  }
+}
+
+export class SpeedContext {
+  readonly verifier = new WebCryptoVerifier(crypto.subtle);
+  readonly bans = new BanList();
+  readonly #emit: (event: PeerEvent) => void;
+  #settings: SpeedSettings | null = null;
+  #ledger: LedgerClient | null = null;
+  #ledgerId: PublicKeyHex | null = null;
+  #signer: Signer | null = null;
+  #balance_units: Units = 0n;
+  #balanceAt_ms = 0;
+  #balanceRefresh: Promise<void> | null = null;
+  /** Spend per torrent and per day (day = local midnight-free rolling window start). */
+  readonly #spentByTorrent = new Map<string, Units>();
+  #daySpent_units: Units = 0n;
+  #dayStart_ms = Date.now();
+  /** Set only by end-to-end tests (test.misbehave) to exercise the other side's defences. */
+  misbehave: Misbehaviour = 'none';
+  /** Where channel states are saved; the engine opens it at init. */
+  storageSource: () => PeerStorage | null = () => null;
+
+  get storage(): PeerStorage | null {
+    return this.storageSource();
+  }
+
+  constructor(emit: (event: PeerEvent) => void) {
+    this.#emit = emit;
+  }
+
+  now(): number {
+    return Date.now();
+  }
+
+  get settings(): SpeedSettings {
+    if (!this.#settings) throw new Error('speed: not configured');
+    return this.#settings;
+  }
+
+  configure(settings: SpeedSettings, ledger_url: string | null): void {
+    this.#settings = settings;
+    if (ledger_url === null) {
+      this.#ledger = null;
+      this.#ledgerId = null;
+      return;
+    }
+    if (!this.#ledger || this.#ledgerUrl !== ledger_url) {
+      this.#ledgerUrl = ledger_url;
+      this.#ledger = new LedgerClient({ baseUrl: ledger_url });
+      this.#ledgerId = null;
+    }
+  }
+
+  #ledgerUrl: string | null = null;
+
+  get ledger(): LedgerClient | null {
+    return this.#ledger;
+  }
+
+  get signer(): Signer | null {
+    return this.#signer;
+  }
+
+  get paymentKey(): PublicKeyHex | null {
+    return this.#signer ? toPublicKeyHex(this.#signer.publicKey) : null;
+  }
+
+  /** Our side of the Speed handshake, or null without a wallet or a reachable ledger (then we act as legacy). */
+  localHandshake(): SpeedHandshake | null {
+    const key = this.paymentKey;
+    if (!key || !this.#ledgerId) return null;
+    return { version: SPEED_PROTOCOL_VERSION, ledger_id: this.#ledgerId, payment_pk: key };
+  }
+
+  async setWallet(key: CryptoKey, public_key: Uint8Array): Promise<PublicKeyHex> {
+    this.#signer = signerFromCryptoKey(crypto.subtle, key, public_key);
+    const hex = toPublicKeyHex(public_key);
+    if (!isPublicKeyHex(hex)) throw new Error('wallet: bad public key');
+    if (this.#ledger) {
+      this.#ledgerId = await this.#ledger.ledgerId();
+      await this.refreshBalance(true);
+    }
+    return hex;
+  }
+
+  clearWallet(): void {
+    this.#signer = null;
+    this.#balance_units = 0n;
+  }
+
+  /** Spendable balance as last read from the ledger (escrow excluded). */
+  get balance_units(): Units {
+    if (this.now() - this.#balanceAt_ms > BALANCE_REFRESH_MS) void this.refreshBalance(false);
+    return this.#balance_units;
+  }
+
+  refreshBalance(force: boolean): Promise<void> {
+    const key = this.paymentKey;
+    if (!this.#ledger || !key) return Promise.resolve();
+    if (this.#balanceRefresh && !force) return this.#balanceRefresh;
+    this.#balanceAt_ms = this.now();
+    const refresh = this.#ledger.account(key).then(
+      (account) => {
+        this.#balance_units = account.balance_units;
+      },
+      () => {
+        // unknown account (no airdrop yet) or ledger down: nothing to spend
+        this.#balance_units = 0n;
+      },
+    );
+    this.#balanceRefresh = refresh.finally(() => (this.#balanceRefresh = null));
+    return this.#balanceRefresh;
+  }
+
+  budget(info_hash: string): Budget {
+    const now = this.now();
+    if (now - this.#dayStart_ms >= DAY_MS) {
+      this.#dayStart_ms = now;
+      this.#daySpent_units = 0n;
+    }
+    return {
+      torrent_cap_units: this.settings.torrent_cap_units,
+      torrent_spent_units: this.#spentByTorrent.get(info_hash) ?? 0n,
+      day_cap_units: this.settings.day_cap_units,
+      day_spent_units: this.#daySpent_units,
+    };
+  }
+
+  recordSpend(info_hash: string, units: Units): void {
+    this.#spentByTorrent.set(info_hash, (this.#spentByTorrent.get(info_hash) ?? 0n) + units);
+    this.#daySpent_units += units;
+  }
+
+  /**
+   * Runs a signed ledger call. Calls are serialized (the ledger wants strictly increasing nonces per account, and
+   * two requests racing could arrive out of order) and retried when another client of the same key won a nonce.
+   */
+  signedCall<T>(call: (ledger: LedgerClient, signer: Signer) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      const ledger = this.#ledger;
+      const signer = this.#signer;
+      if (!ledger || !signer) throw new Error('no wallet or ledger');
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await call(ledger, signer);
+        } catch (error) {
+          if (!(error instanceof LedgerApiError) || error.code !== 'stale_nonce' || attempt >= MAX_NONCE_RETRIES) throw error;
+        }
+      }
+    };
+    const result = this.#ledgerQueue.then(run, run);
+    this.#ledgerQueue = result.then(() => undefined, () => undefined);
+    return result;
+  }
+
+  #ledgerQueue: Promise<void> = Promise.resolve();
+
+  wallet(event: WalletEvent): void {
+    this.#emit({ type: 'wallet', event });
+  }
+
+  log(level: 'info' | 'warn' | 'error', message: string): void {
+    this.#emit({ type: 'log', level, message: message.slice(0, 4000) });
+  }
+}

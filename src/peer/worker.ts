@@ -1,0 +1,54 @@
+// Entry of the peer's module worker: answers the UI's RPC (rpc-schema.ts) with the engine. Started by client.ts.
+import { PeerEngine } from './engine.ts';
+import { RpcServer, type Endpoint } from './rpc.ts';
+import { SEED_TIMEOUT_MS } from './rpc-schema.ts';
+import { installSpeed } from './speed-install.ts';
+import { filePieces, openStream } from '../stream/worker-stream.ts'; // streaming playback (src/stream)
+
+const scope = self as unknown as Endpoint;
+let server: RpcServer | null = null;
+const engine = new PeerEngine((event) => server?.emit(event));
+const speed = installSpeed(engine, (event) => server?.emit(event));
+
+/** Magnets wait for metadata from peers; the UI's own timeout is the one the user sees. */
+const MAGNET_METADATA_TIMEOUT_MS = 10 * 60_000;
+
+server = new RpcServer(scope, {
+  init: async (params) => {
+    // Speed first: resumed torrents start their sessions (and their wires their handshakes) during engine.init.
+    speed.configure(params);
+    if (params.wallet) await speed.setWallet(params.wallet.key, params.wallet.public_key);
+    return engine.init(params);
+  },
+  'wallet.set': async ({ key, public_key }) => ({ payment_pk: await speed.setWallet(key, public_key) }),
+  'wallet.clear': () => {
+    speed.clearWallet();
+    return {};
+  },
+  'settings.set': ({ speed: settings }) => {
+    const params = { ...engine.params, speed: settings };
+    engine.updateParams(params);
+    speed.configure(params);
+    return {};
+  },
+  'torrent.add': ({ source, speed: on }) =>
+    engine.add(source, on, source.kind === 'magnet' ? MAGNET_METADATA_TIMEOUT_MS : SEED_TIMEOUT_MS),
+  'torrent.seed': ({ files, name, speed: on, piece_length }) => engine.seed(files, name, on, piece_length),
+  'torrent.remove': async ({ info_hash, delete_data }) => {
+    await engine.remove(info_hash, delete_data);
+    return {};
+  },
+  'torrent.list': () => engine.list(),
+  'torrent.status': ({ info_hash }) => engine.statusOf(info_hash),
+  'torrent.metainfo': ({ info_hash }) => engine.metainfo(info_hash),
+  'torrent.file_digest': async ({ info_hash, file_index }) => ({ sha256_hex: await engine.digest(info_hash, file_index) }),
+  'torrent.read': ({ info_hash, file_index, offset, length }) => engine.read(info_hash, file_index, offset, length),
+  'test.misbehave': ({ mode }) => {
+    speed.context.misbehave = mode;
+    return {};
+  },
+  'peer.attach': ({ info_hash, peer_id, port }) => ({ accepted: engine.attach(info_hash, peer_id, port) }),
+  // Streaming playback (src/stream/worker-stream.ts): a byte range over a port, and a file's verified pieces.
+  'stream.open': (params) => ({ accepted: openStream(engine, params) }),
+  'stream.pieces': (params) => filePieces(engine, params),
+});

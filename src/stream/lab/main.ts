@@ -1,0 +1,136 @@
+// Stream lab page: a peer, a test-video generator and the streaming Player without the app around them, exposed
+// as window.seedpayStream (handle.ts) for test/e2e/stream-*.spec.ts, widget-*.spec.ts and the stream bench.
+import { mount } from 'svelte';
+import { PeerClient, type TorrentInfo } from '../../peer/client.ts';
+import Player from '../Player.svelte';
+import { hasPiece } from '../piece-map.ts';
+import type { StreamLabHandle, StreamLabTorrent } from './handle.ts';
+import { idbVaultStorage } from '../../wallet/vault-storage.ts';
+import { browserWalletDeps, WalletVault } from '../../wallet/wallet-vault.ts';
+import { DEFAULT_VIDEO, generateWebm } from './video-generator.ts';
+
+const log = document.getElementById('log');
+/** Where shareVideo() leaves the test video for other pages of the same browser context. */
+const SHARE_CACHE = 'seedpay-stream-lab';
+const SHARE_KEY = '/stream-lab/shared-video.webm';
+let client: PeerClient | null = null;
+let video: Uint8Array | null = null;
+const torrents = new Map<string, TorrentInfo>();
+
+function line(text: string): void {
+  if (log) log.textContent = `${log.textContent ?? ''}${text}\n`.slice(-20_000);
+}
+
+function peer(): PeerClient {
+  if (!client) throw new Error('stream lab: call start() first');
+  return client;
+}
+
+function base64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+function unbase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
+async function labTorrent(info: TorrentInfo): Promise<StreamLabTorrent> {
+  torrents.set(info.info_hash, info);
+  return {
+    info_hash: info.info_hash,
+    name: info.name,
+    length: info.length,
+    piece_length: info.piece_length,
+    piece_count: info.piece_count,
+    magnet_uri: info.magnet_uri,
+    torrent_file_b64: base64(await peer().call('torrent.metainfo', { info_hash: info.info_hash })),
+  };
+}
+
+const handle: StreamLabHandle = {
+  async start(options = {}) {
+    if (client) return client.peerId;
+    client = await PeerClient.start({ namespace: options.namespace ?? 'stream-lab', ledgerUrl: options.ledgerUrl ?? null });
+    client.on((event) => {
+      if (event.type === 'log' || event.type === 'torrent.added' || event.type === 'torrent.done') line(`${event.type} ${JSON.stringify(event, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
+    });
+    line(`peer ${client.peerId} started`);
+    return client.peerId;
+  },
+  async generateVideo(spec = {}) {
+    const started = performance.now();
+    const full = { ...DEFAULT_VIDEO, ...spec };
+    video = await generateWebm(full);
+    line(`generated ${video.length} bytes, ${full.seconds} s`);
+    return { size_bytes: video.length, duration_s: full.seconds, generate_ms: performance.now() - started };
+  },
+  async shareVideo() {
+    if (!video) throw new Error('stream lab: call generateVideo() first');
+    await (await caches.open(SHARE_CACHE)).put(SHARE_KEY, new Response(video as BodyInit));
+  },
+  async loadSharedVideo() {
+    const response = await (await caches.open(SHARE_CACHE)).match(SHARE_KEY);
+    if (!response) throw new Error('stream lab: no shared video');
+    video = new Uint8Array(await response.arrayBuffer());
+    return video.length;
+  },
+  async seedVideo(options = {}) {
+    if (!video) throw new Error('stream lab: call generateVideo() first');
+    const file = new File([video as BlobPart], options.name ?? 'seedpay-test.webm', { type: 'video/webm' });
+    return labTorrent(await peer().seed([file], { speed: false, ...(options.piece_length ? { piece_length: options.piece_length } : {}) }));
+  },
+  async addTorrentFile(torrent_file_b64) {
+    return labTorrent(await peer().addTorrent({ kind: 'torrent_file', bytes: unbase64(torrent_file_b64) }, false));
+  },
+  mountPlayer(info_hash, options = {}) {
+    const torrent = torrents.get(info_hash);
+    const target = document.getElementById('player');
+    if (!torrent || !target) return Promise.reject(new Error(`stream lab: no torrent ${info_hash}`));
+    return new Promise((resolve, reject) => {
+      mount(Player, {
+        target,
+        props: {
+          client: peer(),
+          torrent,
+          autoplay: options.autoplay ?? false,
+          muted: options.muted ?? true,
+          onphase: (phase: string, detail: string) => {
+            line(`player: ${phase} ${detail}`);
+            if (phase === 'ready') resolve(phase);
+            if (phase === 'no-service-worker' || phase === 'no-media') reject(new Error(detail));
+          },
+        },
+      });
+    });
+  },
+  async status(info_hash) {
+    const { status } = await peer().call('torrent.status', { info_hash });
+    return { progress: status.progress, downloaded: status.downloaded, done: status.done, num_peers: status.num_peers };
+  },
+  async hasPieceAt(info_hash, fraction, file_index = 0) {
+    const pieces = await peer().call('stream.pieces', { info_hash, file_index });
+    const byte = Math.min(pieces.file_length - 1, Math.floor(fraction * pieces.file_length));
+    const index = Math.floor((pieces.file_offset + byte) / pieces.piece_length) - pieces.first_piece;
+    return hasPiece(pieces, index);
+  },
+  async createWallet(password) {
+    const { session } = await new WalletVault(browserWalletDeps(idbVaultStorage())).create(password);
+    return session.account.tronAddress;
+  },
+  async remove(info_hash) {
+    await peer().call('torrent.remove', { info_hash, delete_data: true });
+    torrents.delete(info_hash);
+  },
+  stop() {
+    client?.close();
+    client = null;
+  },
+};
+
+window.seedpayStream = handle;
+line('stream lab ready');

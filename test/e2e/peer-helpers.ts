@@ -1,0 +1,93 @@
+// Shared steps for the peer's end-to-end specs: open the lab page in its own browser context (its own OPFS,
+// IndexedDB and Web Locks, like a separate browser), boot the worker peer there, and read what it reported.
+import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import type { LabStartOptions, LabTorrent } from '../../src/lab/handle.ts';
+
+export interface LabTab {
+  context: BrowserContext;
+  page: Page;
+  peerId: string;
+  errors: string[];
+}
+
+/** Provider price used by the paid specs: 100 units (0.0001 BTT) per KiB, so a 20 MB file costs 2.048 BTT. */
+export const RESERVE_UNITS_PER_KIB = '100';
+
+export function baseUrl(): string {
+  const url = process.env.SEEDPAY_URL;
+  if (!url) throw new Error('SEEDPAY_URL is not set (global-setup starts the server)');
+  return url;
+}
+
+export async function openLab(browser: Browser, options: LabStartOptions = {}, context?: BrowserContext): Promise<LabTab> {
+  const ctx = context ?? (await browser.newContext());
+  const page = await ctx.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(`${baseUrl()}/lab.html`);
+  await page.waitForFunction(() => 'seedpayLab' in window);
+  const peerId = await page.evaluate((o) => window.seedpayLab.start(o), options);
+  return { context: ctx, page, peerId, errors };
+}
+
+/** A provider: wallet key (no funds needed), a reserve price, quick choke rounds. */
+export function providerOptions(namespace: string, extra: LabStartOptions['speed'] = {}): LabStartOptions {
+  return { namespace, wallet: 'key', speed: { reserve_units_per_kib: RESERVE_UNITS_PER_KIB, choke_round_ms: 2000, ...extra } };
+}
+
+/** A requester: funded by the airdrop, bidding. */
+export function requesterOptions(namespace: string, extra: LabStartOptions['speed'] = {}): LabStartOptions {
+  return { namespace, wallet: 'airdrop', speed: { choke_round_ms: 2000, ...extra } };
+}
+
+export async function seed(tab: LabTab, size_bytes: number, seedValue: number, speed = true, piece_length = 256 * 1024) {
+  return tab.page.evaluate(
+    (o) => window.seedpayLab.seedGenerated({ size_bytes: o.size_bytes, seed: o.seedValue, name: `file-${o.seedValue}.bin`, speed: o.speed, piece_length: o.piece_length }),
+    { size_bytes, seedValue, speed, piece_length },
+  );
+}
+
+export async function add(tab: LabTab, torrent: LabTorrent, speed = true): Promise<LabTorrent> {
+  return tab.page.evaluate((o) => window.seedpayLab.addTorrentFile(o.b64, o.speed), { b64: torrent.torrent_file_b64, speed });
+}
+
+export interface WalletEventJson {
+  kind: string;
+  [key: string]: unknown;
+}
+
+export async function walletEvents(tab: LabTab, kind?: string): Promise<WalletEventJson[]> {
+  const events = await tab.page.evaluate(() => window.seedpayLab.events());
+  return events
+    .filter((e) => e.type === 'wallet')
+    .map((e) => e.event as WalletEventJson)
+    .filter((e) => kind === undefined || e.kind === kind);
+}
+
+export async function waitForWallet(tab: LabTab, kind: string, timeout_ms: number, match: (e: WalletEventJson) => boolean = () => true): Promise<WalletEventJson> {
+  let found: WalletEventJson | undefined;
+  await expect
+    .poll(async () => {
+      found = (await walletEvents(tab, kind)).find(match);
+      return found !== undefined;
+    }, { timeout: timeout_ms, intervals: [250, 500, 1000] })
+    .toBe(true);
+  return found as WalletEventJson;
+}
+
+export async function balance(tab: LabTab): Promise<bigint> {
+  try {
+    return BigInt((await tab.page.evaluate(() => window.seedpayLab.account())).balance_units);
+  } catch {
+    return 0n; // no account yet: nothing was ever paid to it
+  }
+}
+
+export function sum(events: WalletEventJson[], field: string): bigint {
+  return events.reduce((total, e) => total + BigInt(String(e[field])), 0n);
+}
+
+export async function auditHolds(tab: LabTab): Promise<void> {
+  const report = await tab.page.evaluate(() => window.seedpayLab.audit());
+  expect(report.ok, JSON.stringify(report).slice(0, 500)).toBe(true);
+}
