@@ -3,7 +3,7 @@
 // workbox.importScripts). It answers /stream/<info_hash>/<file_index>/<name> — a <video>'s src — with 200/206 range
 // responses whose bytes come from the requesting page's peer worker: the request goes to that page (clientId) with a
 // MessagePort, the page hands the port to its worker (RPC 'stream.open'), and the worker streams the range back on
-// it, one chunk per credit, so the media element's own reading pace is the backpressure. Message shapes:
+// it, one chunk per pull, so the media element's own reading pace is the backpressure. Message shapes:
 // src/stream/stream-protocol.ts. Plain JS because importScripts loads classic scripts only; keep it a thin relay —
 // range resolution and validation live in TypeScript on the worker side.
 (() => {
@@ -103,45 +103,36 @@
       close();
       return new Response(null, { status: head.status, headers });
     }
-    // Credit-based flow: at most READ_AHEAD_CHUNKS asked for or queued at once, refilled as the media element
-    // reads, so the worker's reads overlap the round trips without ever running ahead of playback.
-    let outstanding = 0;
-    let ended = false;
-    /** @param {ReadableStreamDefaultController<Uint8Array>} controller */
-    const refill = (controller) => {
-      while (!ended && outstanding < (controller.desiredSize ?? 0)) {
-        outstanding++;
-        port.postMessage({ t: 'pull' });
-      }
-    };
+    /** @type {(() => void) | null} */
+    let waiting = null;
     const body = new ReadableStream(
       {
         start(controller) {
           port.onmessage = (message) => {
             const m = message.data;
-            if (m && m.t === 'data' && m.bytes instanceof ArrayBuffer) {
-              outstanding--;
-              controller.enqueue(new Uint8Array(m.bytes));
-              refill(controller);
-            } else if (m && m.t === 'end') {
-              ended = true;
+            if (m && m.t === 'data' && m.bytes instanceof ArrayBuffer) controller.enqueue(new Uint8Array(m.bytes));
+            else if (m && m.t === 'end') {
               controller.close();
               close();
             } else {
-              ended = true;
               const reason = m && m.t === 'error' ? String(m.message) : 'malformed stream message';
               console.warn(`seedpay stream ${info_hash.slice(0, 8)}/${file_index}: ${reason}`);
               controller.error(new Error(reason));
               close();
             }
+            const resume = waiting;
+            waiting = null;
+            resume?.();
           };
         },
-        pull(controller) {
-          refill(controller);
+        pull() {
+          return new Promise((resolve) => {
+            waiting = () => resolve(undefined);
+            port.postMessage({ t: 'pull' });
+          });
         },
         cancel() {
           // The media element dropped this request, usually for a seek: the worker deselects the old range.
-          ended = true;
           port.postMessage({ t: 'cancel' });
           close();
         },

@@ -74,21 +74,31 @@ export default async function streamBench(ctx: BenchContext): Promise<BenchResul
     await maker.close();
     ctx.log(`video: ${(video.size_bytes / 1e6).toFixed(1)} MB, ${VIDEO.seconds} s, encoded in ${(video.generate_ms / 1000).toFixed(1)} s`);
     const results: Record<'cold' | 'connected', Trial[]> = { cold: [], connected: [] };
+    const failures: string[] = [];
     for (let i = 0; i < TRIALS; i++) {
       for (const mode of ['cold', 'connected'] as const) {
         const seeder = await openLab(seeders, server.url, `bench-seeder-${mode}-${i}`);
         await seeder.evaluate(() => window.seedpayStream.loadSharedVideo());
         const seeded = await seeder.evaluate(() => window.seedpayStream.seedVideo({ name: 'bench-50mb.webm' }));
-        const t = await trial(browser, server.url, seeded.torrent_file_b64, seeded.info_hash, `bench-${mode}-${i}`, mode === 'connected');
-        await seeder.evaluate((h) => window.seedpayStream.remove(h), seeded.info_hash);
-        await seeder.close();
+        let t: Trial;
+        try {
+          t = await trial(browser, server.url, seeded.torrent_file_b64, seeded.info_hash, `bench-${mode}-${i}`, mode === 'connected');
+        } catch (error) {
+          failures.push(`${mode} ${i + 1}: ${(error as Error).message.split('\n')[0]}`);
+          ctx.log(`${mode} ${i + 1}: FAILED ${failures[failures.length - 1]}`);
+          continue;
+        } finally {
+          await seeder.evaluate((h) => window.seedpayStream.remove(h), seeded.info_hash).catch(() => {});
+          await seeder.close();
+        }
         ctx.log(`${mode} ${i + 1}: play→frame ${t.play_to_frame_ms.toFixed(0)} ms (at ${(t.progress_at_play * 100).toFixed(1)} % downloaded), ` +
           `seek→frame ${t.seek_to_frame_ms.toFixed(0)} ms (at ${(t.progress_at_seek * 100).toFixed(0)} %); ${seeded.piece_count} pieces of ${seeded.piece_length / 1024} KiB`);
         results[mode].push(t);
       }
     }
     const median = (list: Trial[], pick: (t: Trial) => number) => percentile(list.map(pick).sort((a, b) => a - b), 50);
-    const note = `${(video.size_bytes / 1e6).toFixed(0)} MB WebM, loopback, median of ${TRIALS}`;
+    if (results.cold.length + results.connected.length === 0) throw new Error(`every trial failed: ${failures.join('; ')}`);
+    const note = `${(video.size_bytes / 1e6).toFixed(0)} MB WebM, loopback, median of ${TRIALS} per mode` + (failures.length ? `, ${failures.length} failed trial(s)` : '');
     return [
       { name: 'stream: play → first frame, cold (peer connect included)', value: median(results.cold, (t) => t.play_to_frame_ms), unit: 'ms', note },
       { name: 'stream: play → first frame, peer connected', value: median(results.connected, (t) => t.play_to_frame_ms), unit: 'ms', note },
