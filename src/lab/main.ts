@@ -169,7 +169,10 @@ const handle: LabHandle = {
     return labStatus(status);
   },
   async digest(info_hash, file_index = 0) {
-    return (await peer().call('torrent.file_digest', { info_hash, file_index })).sha256_hex;
+    // Hashing reads the whole file through the worker: allow about 10 s per 100 MB on a slow, busy machine.
+    const { status } = await peer().call('torrent.status', { info_hash });
+    const timeout_ms = Math.max(30_000, Math.ceil((status.downloaded + status.left) / 10_000_000) * 1000);
+    return (await peer().call('torrent.file_digest', { info_hash, file_index }, { timeout_ms })).sha256_hex;
   },
   relayStats() {
     return peer().relayStats();

@@ -2,6 +2,7 @@
 // webtorrent's, routes Speed messages to each wire's provider and requester sessions, attributes verified and
 // failed pieces to the wires that delivered them. Payee channels that outlive a wire live in speed-payees.ts.
 import { INITIAL_CHOKE_STATE, type ChokeState } from '../protocol/choker.ts';
+import type { PayerState } from '../protocol/channel-payer.ts';
 import { payerFromJson, payerToJson } from '../protocol/channel-payer-json.ts';
 import { BAN_DURATION_MS } from '../protocol/channel-payee.ts';
 import { isNearTimeout } from '../protocol/channel-types.ts';
@@ -173,7 +174,7 @@ export class SpeedTorrent implements TorrentHooks {
       piece_count: t.pieces.length,
       remainingBytes: () => this.#remainingBytes(),
       currentBid: () => this.#bidding.lastSent(),
-      persist: (payee_key: PublicKeyHex, state: import('../protocol/channel-payer.ts').PayerState) =>
+      persist: (payee_key: PublicKeyHex, state: PayerState) =>
         this.#ctx.storage?.saveChannel(`payer:${t.infoHash}:${payee_key}`, payerToJson(state)) ?? Promise.resolve(),
       restore: (payee_key: PublicKeyHex) => this.#restorePayer(payee_key),
       stopRequesting: (wire: Wire) => this.#pins.block(wire),

@@ -197,11 +197,15 @@ export default async function transferBench(ctx: BenchContext): Promise<BenchRes
     ];
     if (HEAP_MB > 0) {
       ctx.log(`heap run: Seedpay requester downloading ${HEAP_MB} MiB with Speed on`);
-      const big = await seedpay(browser, server.url, HEAP_MB * MiB, true, 'heap');
-      results.push(
-        { name: `peak JS heap, Seedpay requester, ${HEAP_MB} MiB (target < 300 MB)`, value: big.peak_heap_bytes / MiB, unit: 'MiB' },
-        { name: `(c) throughput over ${HEAP_MB} MiB`, value: (HEAP_MB * MiB) / MiB / (big.ms / 1000), unit: 'MiB/s' },
-      );
+      try {
+        const big = await seedpay(browser, server.url, HEAP_MB * MiB, true, 'heap');
+        results.push(
+          { name: `peak JS heap, Seedpay requester, ${HEAP_MB} MiB (target < 300 MB)`, value: big.peak_heap_bytes / MiB, unit: 'MiB' },
+          { name: `(c) throughput over ${HEAP_MB} MiB`, value: (HEAP_MB * MiB) / MiB / (big.ms / 1000), unit: 'MiB/s' },
+        );
+      } catch (error) {
+        ctx.log(`heap run failed: ${(error as Error).message.split('\n')[0]}`); // keep the figures above
+      }
     }
     return results;
   } finally {
