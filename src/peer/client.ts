@@ -17,6 +17,9 @@ export const MAX_CONNECTIONS_PER_TORRENT = 30;
 /** Magnets wait for metadata from peers. */
 const MAGNET_TIMEOUT_MS = 10 * 60_000;
 
+/** After a Speed toggle, the dropped relays close within a few event-loop turns; then announce for new ones. */
+const REANNOUNCE_AFTER_TOGGLE_MS = 500;
+
 export const DEFAULT_SPEED_SETTINGS: SpeedSettings = {
   bidding: true,
   spending_rate_ppm: 1_000_000n,
@@ -27,6 +30,8 @@ export const DEFAULT_SPEED_SETTINGS: SpeedSettings = {
   choke_round_ms: 10_000,
   torrent_cap_units: 1_000_000_000n,
   day_cap_units: 10_000_000_000n,
+  providing: true,
+  upload_limit_bytes_per_s: null,
 };
 
 export interface PeerClientOptions {
@@ -115,6 +120,16 @@ export class PeerClient {
       { files, name: options.name ?? null, speed: options.speed ?? true, piece_length: options.piece_length ?? null },
       { timeout_ms: SEED_TIMEOUT_MS },
     );
+  }
+
+  /**
+   * Speed on or off for a running torrent. The worker drops the torrent's connections (their extensions were fixed
+   * at the handshake); announcing at once lets them re-form without waiting for the next interval.
+   */
+  async setTorrentSpeed(info_hash: string, speed: boolean): Promise<TorrentInfo> {
+    const info = await this.call('torrent.set_speed', { info_hash, speed });
+    setTimeout(() => this.#signaling.reannounce(info_hash), REANNOUNCE_AFTER_TOGGLE_MS);
+    return info;
   }
 
   /** Hands the worker the wallet's non-extractable signing key; the worker never sees secret bytes. */

@@ -7,7 +7,7 @@ import { deleteStoredPieces, opfsChunkStore } from './opfs-store.ts';
 import { PeerStorage, type TorrentRecord } from './persist.ts';
 import { RelayDuplex } from './relay-duplex.ts';
 import { RpcError } from './rpc.ts';
-import type { InitParams, PeerEvent, PeerStatus, TorrentInfo, TorrentSource, TorrentStatus } from './rpc-schema.ts';
+import type { InitParams, PeerEvent, PeerStatus, TorrentDetail, TorrentInfo, TorrentSource, TorrentStatus } from './rpc-schema.ts';
 import { WebTorrent, type AddOptions, type ChunkStoreConstructor, type Torrent, type WebTorrentClient } from './webtorrent.ts';
 
 /** How often progress and peers are reported to the UI. */
@@ -30,7 +30,8 @@ export interface TorrentHooks {
 
 export interface ManagedTorrent {
   readonly torrent: Torrent;
-  readonly speed: boolean;
+  /** Speed for this torrent; changed only through PeerEngine.setSpeed. */
+  speed: boolean;
   readonly added_at_ms: number;
   hooks: TorrentHooks | null;
   saveTimer: ReturnType<typeof setTimeout> | null;
@@ -73,6 +74,12 @@ export class PeerEngine {
 
   updateParams(params: InitParams): void {
     this.#params = params;
+    this.#applyUploadLimit();
+  }
+
+  /** webtorrent's client-wide throttle group covers every wire, relayed ones included (-1 turns it off). */
+  #applyUploadLimit(): void {
+    this.#client?.throttleUpload(this.#params?.speed.upload_limit_bytes_per_s ?? -1);
   }
 
   async init(params: InitParams): Promise<{ peer_id: string }> {
@@ -89,6 +96,7 @@ export class PeerEngine {
     const client = new WebTorrent({ tracker: false, dht: false, lsd: false, utPex: false, natUpnp: false, natPmp: false });
     client.on('error', (error) => this.#log('error', `webtorrent: ${String(error)}`));
     this.#client = client;
+    this.#applyUploadLimit();
     this.#statusTimer = setInterval(() => this.#reportStatus(), STATUS_INTERVAL_MS);
     for (const record of await this.#storage.loadTorrents()) {
       try {
@@ -247,7 +255,7 @@ export class PeerEngine {
     managed.saveTimer = setTimeout(() => {
       managed.saveTimer = null;
       if (managed.torrent.destroyed) return;
-      void this.#storage?.saveBitfield(managed.torrent.infoHash, this.#savedBitfield(managed));
+      void this.#storage?.updateTorrent(managed.torrent.infoHash, { bitfield: this.#savedBitfield(managed) });
     }, delay_ms);
   }
 
@@ -335,9 +343,34 @@ export class PeerEngine {
     }));
   }
 
-  statusOf(info_hash: string): { status: TorrentStatus; peers: PeerStatus[] } {
+  statusOf(info_hash: string): TorrentDetail {
     const managed = this.#managed(info_hash);
-    return { status: this.status(managed), peers: this.peers(managed).slice(0, 200) };
+    const t = managed.torrent;
+    const pieces = Uint8Array.from(t.bitfield.buffer.subarray(0, Math.ceil(t.pieces.length / 8)));
+    return {
+      status: this.status(managed),
+      peers: this.peers(managed).slice(0, 200),
+      pieces,
+      file_bytes: t.files.map((file) => verifiedBytes(t, file.offset, file.length)),
+    };
+  }
+
+  /**
+   * Speed on or off for a running torrent. A wire's extensions are fixed at its handshake, so the torrent's
+   * connections are dropped and re-form (the UI re-announces): with the extension, or as plain BitTorrent. Channels
+   * end as for a vanished peer — the provider closes them with the last signed state.
+   */
+  async setSpeed(info_hash: string, speed: boolean): Promise<TorrentInfo> {
+    const managed = this.#managed(info_hash);
+    if (managed.speed !== speed) {
+      managed.hooks?.destroy();
+      managed.hooks = null;
+      managed.speed = speed;
+      for (const wire of [...managed.torrent.wires]) wire.destroy();
+      managed.hooks = this.#hookFactory(managed);
+      await this.#storage?.updateTorrent(info_hash, { speed });
+    }
+    return this.info(managed);
   }
 
   #reportStatus(): void {
@@ -395,4 +428,18 @@ export class PeerEngine {
   #log(level: 'info' | 'warn' | 'error', message: string): void {
     this.#emit({ type: 'log', level, message: message.slice(0, 4000) });
   }
+}
+
+/** Verified bytes of one file: whole pieces inside it plus the overlapping parts of its edge pieces. */
+function verifiedBytes(t: Torrent, offset: number, length: number): number {
+  if (length === 0) return 0;
+  if (t.done) return length;
+  const end = offset + length;
+  let bytes = 0;
+  for (let index = Math.floor(offset / t.pieceLength); index * t.pieceLength < end; index++) {
+    if (!t.bitfield.get(index)) continue;
+    const start = index * t.pieceLength;
+    bytes += Math.min(end, start + t.pieceLength) - Math.max(offset, start);
+  }
+  return bytes;
 }

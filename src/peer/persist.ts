@@ -1,7 +1,7 @@
 // What the peer keeps across reloads, in IndexedDB (idb-keyval): each torrent's metainfo, which pieces it has
 // verified (so resume needs no rehash) and the payment channel states of both roles. Pieces themselves live in
 // OPFS (opfs-store.ts). Every record is validated when loaded: a record that fails is dropped, never trusted.
-import { createStore, del, entries, get, set, type UseStore } from 'idb-keyval';
+import { createStore, del, entries, get, set, update, type UseStore } from 'idb-keyval';
 
 export interface TorrentRecord {
   readonly info_hash: string;
@@ -57,10 +57,12 @@ export class PeerStorage {
     return set(record.info_hash, record, this.#torrents);
   }
 
-  async saveBitfield(info_hash: string, bitfield: Uint8Array): Promise<void> {
-    const record = await get<unknown>(info_hash, this.#torrents);
-    if (!isTorrentRecord(record)) return;
-    await set(info_hash, { ...record, bitfield: Uint8Array.from(bitfield) }, this.#torrents);
+  /** Changes fields of a stored torrent in one IndexedDB transaction (bitfield saves and Speed toggles may race). */
+  updateTorrent(info_hash: string, patch: Partial<Pick<TorrentRecord, 'bitfield' | 'speed'>>): Promise<void> {
+    return update<unknown>(info_hash, (record) => {
+      if (!isTorrentRecord(record)) return record;
+      return { ...record, ...patch, ...(patch.bitfield ? { bitfield: Uint8Array.from(patch.bitfield) } : {}) };
+    }, this.#torrents);
   }
 
   deleteTorrent(info_hash: string): Promise<void> {

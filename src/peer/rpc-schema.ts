@@ -36,6 +36,10 @@ export interface SpeedSettings {
   /** Requester caps on spending. */
   readonly torrent_cap_units: Units;
   readonly day_cap_units: Units;
+  /** Provider: false opts out of selling entirely (bids are refused, no channel is accepted, nobody pays us). */
+  readonly providing: boolean;
+  /** Upload rate cap over every torrent, bytes per second; null: unlimited. */
+  readonly upload_limit_bytes_per_s: number | null;
 }
 
 export interface InitParams {
@@ -127,8 +131,13 @@ export interface Commands {
   'torrent.add': { params: { source: TorrentSource; speed: boolean }; result: TorrentInfo };
   'torrent.seed': { params: { files: File[]; name: string | null; speed: boolean; piece_length: number | null }; result: TorrentInfo };
   'torrent.remove': { params: { info_hash: InfoHash; delete_data: boolean }; result: Record<string, never> };
+  /**
+   * Speed on or off for one running torrent (persisted). The torrent's connections are dropped and re-form with or
+   * without the extension: open channels close as for a vanished peer, and the UI re-announces at once.
+   */
+  'torrent.set_speed': { params: { info_hash: InfoHash; speed: boolean }; result: TorrentInfo };
   'torrent.list': { params: Record<string, never>; result: TorrentInfo[] };
-  'torrent.status': { params: { info_hash: InfoHash }; result: { status: TorrentStatus; peers: PeerStatus[] } };
+  'torrent.status': { params: { info_hash: InfoHash }; result: TorrentDetail };
   /** The torrent's metainfo (.torrent bytes), to share or to add elsewhere. */
   'torrent.metainfo': { params: { info_hash: InfoHash }; result: Uint8Array };
   'torrent.file_digest': { params: { info_hash: InfoHash; file_index: number }; result: { sha256_hex: string } };
@@ -142,6 +151,16 @@ export interface Commands {
   'stream.open': { params: { info_hash: InfoHash; file_index: number; range: string | null; port: MessagePort }; result: { accepted: boolean } };
   /** Which of a file's pieces are verified, for the player's buffered bar. */
   'stream.pieces': { params: { info_hash: InfoHash; file_index: number }; result: FilePieces };
+}
+
+/** A torrent's status, its peers, which pieces are verified and how much of each file is. */
+export interface TorrentDetail {
+  readonly status: TorrentStatus;
+  readonly peers: PeerStatus[];
+  /** Verified pieces: bit i (MSB first) is piece i. */
+  readonly pieces: Uint8Array;
+  /** Verified bytes per file, in file order. */
+  readonly file_bytes: number[];
 }
 
 /** Streaming playback: a file's pieces; bit i of `have` (MSB first) is piece first_piece + i. */
@@ -188,6 +207,8 @@ const speedSettings: Check<SpeedSettings> = object({
   choke_round_ms: integer(100, 600_000),
   torrent_cap_units: units,
   day_cap_units: units,
+  providing: bool,
+  upload_limit_bytes_per_s: nullable(integer(1, 2 ** 40)),
 });
 
 const torrentInfo: Check<TorrentInfo> = object({
@@ -267,6 +288,7 @@ export const PARAMS: { [K in CommandName]: Check<Params<K>> } = {
     piece_length: nullable(integer(16 * 1024, 16 * 1024 * 1024)),
   }),
   'torrent.remove': object({ info_hash: infoHash, delete_data: bool }),
+  'torrent.set_speed': object({ info_hash: infoHash, speed: bool }),
   'torrent.list': empty,
   'torrent.status': object({ info_hash: infoHash }),
   'torrent.metainfo': object({ info_hash: infoHash }),
@@ -289,8 +311,14 @@ export const RESULTS: { [K in CommandName]: Check<Result<K>> } = {
   'torrent.add': torrentInfo,
   'torrent.seed': torrentInfo,
   'torrent.remove': empty,
+  'torrent.set_speed': torrentInfo,
   'torrent.list': arrayOf(torrentInfo, 1000),
-  'torrent.status': object({ status: torrentStatus, peers: arrayOf(peerStatus, MAX_PEERS_REPORTED) }),
+  'torrent.status': object({
+    status: torrentStatus,
+    peers: arrayOf(peerStatus, MAX_PEERS_REPORTED),
+    pieces: bytes(0, 1 << 20),
+    file_bytes: arrayOf(count, 100_000),
+  }),
   'torrent.metainfo': bytes(1, MAX_TORRENT_FILE_BYTES),
   'torrent.file_digest': object({ sha256_hex: hex(64) }),
   'torrent.read': bytes(0, MAX_READ_BYTES),

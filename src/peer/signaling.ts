@@ -146,6 +146,12 @@ export class Signaling {
     this.#send(swarm, { event: 'completed' }, false);
   }
 
+  /** Announces now (with offers when there is room), e.g. after the torrent's connections were dropped. */
+  reannounce(info_hash: string): void {
+    const swarm = this.#swarms.get(info_hash);
+    if (swarm?.started) this.#announce(swarm);
+  }
+
   /** Called when a relayed connection ends, so a new one to that peer may form. */
   disconnected(info_hash: string, remote_peer_id: string): void {
     this.#swarms.get(info_hash)?.connected.delete(remote_peer_id);

@@ -33,8 +33,9 @@ export function chokeRound(wires: ReadonlyMap<Wire, WireState>, ctx: SpeedContex
       interested: wire.peerInterested,
       banned: ctx.bans.isBanned([id, s.ext.remote?.payment_pk], now),
       payment_late: s.provider?.payment_late ?? false,
-      speed: s.ext.negotiation?.speed === true,
-      bid_units_per_kib: s.provider?.bid_units_per_kib ?? null,
+      // Opted out of selling: Speed requesters are served as regular peers (tit-for-tat, optimistic), never charged.
+      speed: settings.providing && s.ext.negotiation?.speed === true,
+      bid_units_per_kib: settings.providing ? (s.provider?.bid_units_per_kib ?? null) : null,
       bytes_received: Math.max(0, wire.downloaded - s.lastDownloaded),
       bytes_sent: Math.max(0, wire.uploaded - s.lastUploaded),
     });
@@ -50,6 +51,8 @@ export function chokeRound(wires: ReadonlyMap<Wire, WireState>, ctx: SpeedContex
     optimistic_period_ms: DEFAULT_OPTIMISTIC_PERIOD_MS,
   }, state, now);
   for (const [id, price] of round.prices) byId.get(id)?.[1].provider?.charge(price);
+  // Selling just switched off: paid sessions end, closing their channels with the last signed state.
+  if (!settings.providing) for (const [, s] of byId.values()) s.provider?.stopSelling();
   for (const id of round.unchoked) {
     const entry = byId.get(id);
     if (!entry) continue;

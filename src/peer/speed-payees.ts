@@ -56,7 +56,8 @@ export class PayeeKeeper {
   release(payer_key: PublicKeyHex, state: PayeeState | null, earned: () => bigint): void {
     const resumable = state !== null && (state.phase === 'Serving' || state.phase === 'WaitingForChannel' || state.phase === 'WaitingForLedgerCheck');
     if (state && resumable) {
-      const timer = setTimeout(() => void this.#closeOrphan(payer_key), REJOIN_GRACE_MS);
+      // Once Speed is off for the torrent (destroyed) nobody can rejoin: close at once.
+      const timer = setTimeout(() => void this.#closeOrphan(payer_key), this.#destroyed ? 0 : REJOIN_GRACE_MS);
       this.#orphans.set(payer_key, { state, timer });
     } else if (state) {
       this.#closing.push(earned);
@@ -104,10 +105,20 @@ export class PayeeKeeper {
     return false;
   }
 
+  /**
+   * Speed ends for this torrent (switched off, or the torrent removed): channels waiting for their requester to
+   * rejoin are closed now with the best state signed, so earnings are collected instead of refunded at timeout.
+   * Pending saves still run, so a reload knows which closes finished.
+   */
   destroy(): void {
-    for (const o of this.#orphans.values()) clearTimeout(o.timer);
-    for (const t of this.#persistTimers.values()) clearTimeout(t);
+    this.#destroyed = true;
+    for (const [payer_key, o] of this.#orphans) {
+      clearTimeout(o.timer);
+      void this.#closeOrphan(payer_key);
+    }
   }
+
+  #destroyed = false;
 
   async #closeOrphan(payer_key: PublicKeyHex): Promise<void> {
     const orphan = this.#orphans.get(payer_key);

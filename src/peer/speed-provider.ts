@@ -115,6 +115,12 @@ export class ProviderSession {
 
   #announced = false;
 
+  /** The user opted out of selling: an open paid session ends (the channel closes with the best state signed). */
+  stopSelling(): void {
+    const phase = this.payee?.phase;
+    if (phase && phase !== 'Closing' && phase !== 'Closed') this.crank({ type: 'done' });
+  }
+
   onMessage(message: SpeedMessage): void {
     switch (message.type) {
       case 'bid':

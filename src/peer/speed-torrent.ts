@@ -8,6 +8,7 @@ import { BAN_DURATION_MS } from '../protocol/channel-payee.ts';
 import { isNearTimeout } from '../protocol/channel-types.ts';
 import type { PublicKeyHex } from '../protocol/ed25519.ts';
 import type { ManagedTorrent, TorrentHooks } from './engine.ts';
+import type { Torrent } from './webtorrent.ts';
 import type { PeerStatus } from './rpc-schema.ts';
 import type { SpeedContext } from './speed-context.ts';
 import { chokeRound, type WireState } from './speed-choke.ts';
@@ -51,17 +52,17 @@ export class SpeedTorrent implements TorrentHooks {
     // (after a reload, to a provider resuming our channel) would otherwise span pieces the gate holds back.
     this.#pins = new PiecePins(this.#pieceBytes, (wire) => this.#wires.get(wire)?.requester != null);
     this.#bidding = new SpeedBidding(ctx, () => this.#remainingBytes(), () => this.#requesters());
-    // The auction choker replaces webtorrent's tit-for-tat rounds for this torrent.
+    // The auction choker replaces webtorrent's tit-for-tat rounds for this torrent (until destroy puts them back).
     torrent._rechoke = () => {};
-    torrent.on('wire', (wire) => this.#onWire(wire));
+    this.#listen('wire', (wire: Wire) => this.#onWire(wire));
     for (const wire of torrent.wires) this.#onWire(wire);
-    torrent.once('ready', () => {
+    this.#listen('ready', () => {
       for (const start of this.#early.splice(0)) start();
       void this.#payees.restore();
     });
-    torrent.on('verified', (index) => this.#onVerified(index));
-    torrent.on('warning', (warning) => this.#onWarning(warning));
-    torrent.on('done', () => {
+    this.#listen('verified', (index: number) => this.#onVerified(index));
+    this.#listen('warning', (warning: Error | string) => this.#onWarning(warning));
+    this.#listen('done', () => {
       for (const r of this.#requesters()) r.finish();
       this.#scheduleRound(0);
     });
@@ -78,10 +79,25 @@ export class SpeedTorrent implements TorrentHooks {
     return sum;
   };
 
+  /** Torrent listeners, removed on destroy: a torrent may switch Speed off and on again while it runs. */
+  readonly #listeners: Array<[string, (...args: never[]) => void]> = [];
+
+  #listen<A extends unknown[]>(event: string, listener: (...args: A) => void): void {
+    const l = listener as unknown as (...args: never[]) => void;
+    this.#listeners.push([event, l]);
+    (this.#m.torrent as unknown as { on(event: string, listener: (...args: never[]) => void): void }).on(event, l);
+  }
+
+  /**
+   * Stops Speed for this torrent: webtorrent's own choking comes back, and payee channels whose wires end from now
+   * on are closed at once instead of after the rejoin grace (wires already gone keep their sessions' close paths).
+   */
   destroy(): void {
     this.#destroyed = true;
     clearInterval(this.#tickTimer);
     if (this.#roundTimer) clearTimeout(this.#roundTimer);
+    for (const [event, listener] of this.#listeners.splice(0)) this.#m.torrent.removeListener(event, listener);
+    delete (this.#m.torrent as Partial<Torrent>)._rechoke;
     this.#payees.destroy();
   }
 

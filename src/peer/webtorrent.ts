@@ -104,6 +104,8 @@ export interface WebTorrentClient {
   get(torrentId: string): Promise<Torrent | null>;
   remove(torrentId: string | Torrent, options?: { destroyStore?: boolean }, callback?: (error: Error | null) => void): Promise<void>;
   destroy(callback?: (error: Error | null) => void): void;
+  /** Bytes per second over every wire of every torrent; -1 removes the limit. */
+  throttleUpload(rate: number): void;
   on(event: 'error' | 'warning', listener: (error: Error | string) => void): void;
 }
 

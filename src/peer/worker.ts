@@ -38,6 +38,7 @@ server = new RpcServer(scope, {
     await engine.remove(info_hash, delete_data);
     return {};
   },
+  'torrent.set_speed': ({ info_hash, speed: on }) => engine.setSpeed(info_hash, on),
   'torrent.list': () => engine.list(),
   'torrent.status': ({ info_hash }) => engine.statusOf(info_hash),
   'torrent.metainfo': ({ info_hash }) => engine.metainfo(info_hash),

@@ -2,7 +2,7 @@
 // merges torrent info, status events and peer lists into one snapshot, and maps the app's settings onto the
 // peer's SpeedSettings. Paid-versus-free is kept here: bytes from peers we paid next to bytes from the rest.
 import { MAX_AMOUNT_UNITS } from '../../protocol/money.ts';
-import { DEFAULT_SPEED_SETTINGS, PeerClient, type PeerEvent, type PeerStatus as WirePeer, type TorrentInfo, type TorrentStatus } from '../../peer/client.ts';
+import { DEFAULT_SPEED_SETTINGS, PeerClient, type PeerEvent, type PeerStatus as WirePeer, type SpeedSettings, type TorrentInfo, type TorrentStatus } from '../../peer/client.ts';
 import { MAX_READ_BYTES } from '../../peer/rpc-schema.ts';
 import { parseMagnet } from './magnet.ts';
 import type { InfoHash, PeerApi, PeerSettings, PeerSnapshot, PeerStatus, PeerSummary, TorrentDetail, TorrentSummary } from './peer-api.ts';
@@ -19,6 +19,13 @@ interface Entry {
   error: string | null;
   /** Per remote peer: the most it has sent us, and whether we ever paid it. Survives disconnects this session. */
   sources: Map<string, { downloaded: number; paid: boolean }>;
+}
+
+/** The peer's bitfield (MSB first) as one byte per piece, the shape the pieces map draws. */
+function unpackBits(bits: Uint8Array, count: number): Uint8Array {
+  const out = new Uint8Array(count);
+  for (let i = 0; i < count; i++) out[i] = ((bits[i >> 3] ?? 0) >> (7 - (i & 7))) & 1;
+  return out;
 }
 
 function emptyEntry(): Entry {
@@ -87,13 +94,15 @@ function peerSummary(p: WirePeer, entry: Entry): PeerSummary {
   };
 }
 
-/** The app's settings as the peer's: "off" and "don't provide" become an unreachable reserve price. */
-export function toSpeedSettings(settings: PeerSettings) {
+/** The app's settings as the peer's: with Speed off globally the peer neither bids nor sells. */
+export function toSpeedSettings(settings: PeerSettings): SpeedSettings {
   return {
     ...DEFAULT_SPEED_SETTINGS,
     bidding: settings.speed_enabled,
     spending_rate_ppm: settings.spending_rate_ppm,
-    reserve_units_per_kib: settings.speed_enabled && settings.provide ? settings.reserve_units_per_kib : MAX_AMOUNT_UNITS,
+    reserve_units_per_kib: settings.reserve_units_per_kib,
+    providing: settings.speed_enabled && settings.provide,
+    upload_limit_bytes_per_s: settings.upload_limit_bytes_per_s,
     torrent_cap_units: settings.cap_per_torrent_units ?? MAX_AMOUNT_UNITS,
     day_cap_units: settings.cap_per_day_units ?? MAX_AMOUNT_UNITS,
   };
@@ -202,25 +211,31 @@ export async function createPeerApi(): Promise<PeerApi | null> {
       entries.delete(info_hash);
       schedule();
     },
-    async setTorrentSpeed() {
-      throw new Error('this version of the peer cannot switch Speed per torrent yet');
+    async setTorrentSpeed(info_hash, enabled) {
+      added(await need().setTorrentSpeed(info_hash, enabled));
     },
     async detail(info_hash): Promise<TorrentDetail | null> {
       const e = entries.get(info_hash);
       if (!e) return null;
+      let pieces: Uint8Array | null = null;
+      let file_bytes: readonly number[] = [];
       if (e.info) {
-        const { status, peers } = await need().call('torrent.status', { info_hash });
-        e.status = status;
-        notePeers(e, peers);
+        const detail = await need().call('torrent.status', { info_hash });
+        e.status = detail.status;
+        notePeers(e, detail.peers);
+        pieces = unpackBits(detail.pieces, e.info.piece_count);
+        file_bytes = detail.file_bytes;
       }
-      const base = summary(info_hash, e);
-      const done = e.status?.done ?? false;
       return {
-        ...base,
+        ...summary(info_hash, e),
         peer_list: e.peers.map((p) => peerSummary(p, e)),
-        pieces: null,
-        files: (e.info?.files ?? []).map((file, index) => ({ index, path: file.path, length_bytes: file.length, downloaded_bytes: done ? file.length : null })),
+        pieces,
+        files: (e.info?.files ?? []).map((file, index) => ({ index, path: file.path, length_bytes: file.length, downloaded_bytes: file_bytes[index] ?? null })),
       };
+    },
+    streamSource(info_hash) {
+      const info = entries.get(info_hash)?.info;
+      return client && info ? { client, torrent: info } : null;
     },
     async fileBlob(info_hash, file_index) {
       const file = entries.get(info_hash)?.info?.files[file_index];

@@ -1,6 +1,7 @@
 // The app's view of the peer (the WebTorrent worker): what the screens read and the commands they send. The peer's
 // own RPC client is adapted to this in peer-adapter.ts, so views never depend on worker message shapes.
 import type { Units } from '../../protocol/money.ts';
+import type { PeerClient, TorrentInfo } from '../../peer/client.ts';
 
 export type InfoHash = string & { readonly __brand: 'InfoHash' };
 
@@ -106,6 +107,8 @@ export interface PeerApi {
   remove(info_hash: InfoHash, options: { readonly deleteData: boolean }): Promise<void>;
   setTorrentSpeed(info_hash: InfoHash, enabled: boolean): Promise<void>;
   detail(info_hash: InfoHash): Promise<TorrentDetail | null>;
+  /** What the streaming player (src/stream/Player.svelte) mounts with: the peer's client and the torrent's info. */
+  streamSource(info_hash: InfoHash): { readonly client: PeerClient; readonly torrent: TorrentInfo } | null;
   fileBlob(info_hash: InfoHash, file_index: number): Promise<Blob>;
   /** The .torrent file, to share the torrent or add it elsewhere. */
   metainfo(info_hash: InfoHash): Promise<Uint8Array>;
