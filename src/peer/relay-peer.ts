@@ -12,6 +12,9 @@ export const SEND_HIGH_WATER_BYTES = 1024 * 1024;
 /** Acknowledging resumes when the queue drains below this. */
 export const SEND_LOW_WATER_BYTES = 256 * 1024;
 
+/** After closing the datachannel, the connection is torn down this much later (the reset needs a moment to go out). */
+export const CHANNEL_CLOSE_GRACE_MS = 1000;
+
 export interface RelayStats {
   to_worker_bytes: number;
   to_network_bytes: number;
@@ -27,14 +30,20 @@ export function relayPeer(peer: SimplePeer, port: MessagePort, onClose: (reason:
     if (notifyWorker) port.postMessage(closeFrame(reason));
     port.onmessage = null;
     port.close();
-    peer.destroy();
+    // Closing the datachannel first resets its SCTP stream, so the remote sees the close at once; tearing the
+    // connection down straight away would leave it waiting for ICE to time out (~30 s), holding a stale slot.
+    const channel = (peer as unknown as { _channel?: RTCDataChannel | null })._channel;
+    if (channel && channel.readyState === 'open') {
+      channel.close();
+      setTimeout(() => peer.destroy(), CHANNEL_CLOSE_GRACE_MS);
+    } else peer.destroy();
     onClose(reason);
   };
   peer.on('close', () => close('remote closed', true));
   peer.on('error', (error: Error) => close(`datachannel error: ${error.message}`, true));
 
   const channel = (peer as unknown as { _channel?: RTCDataChannel | null })._channel;
-  const io = channel ? direct(channel, port, stats) : viaStream(peer, port, stats);
+  const io = channel ? direct(channel, port, stats, () => close('remote closed', true)) : viaStream(peer, port, stats);
   port.onmessage = (event: MessageEvent) => {
     if (closed) return;
     const frame = parseFrame(event.data);
@@ -47,9 +56,11 @@ export function relayPeer(peer: SimplePeer, port: MessagePort, onClose: (reason:
 }
 
 /** Straight between the RTCDataChannel and the port. */
-function direct(channel: RTCDataChannel, port: MessagePort, stats: RelayStats): { send(bytes: Uint8Array): void } {
+function direct(channel: RTCDataChannel, port: MessagePort, stats: RelayStats, onClose: () => void): { send(bytes: Uint8Array): void } {
   let waitingAck = 0;
   channel.binaryType = 'arraybuffer';
+  // simple-peer's own 'close' waits for its readable side to be consumed, which never happens here: watch the channel.
+  channel.addEventListener('close', onClose);
   channel.onmessage = (event: MessageEvent) => {
     const data = event.data as ArrayBuffer;
     stats.to_worker_bytes += data.byteLength;
