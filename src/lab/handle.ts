@@ -60,6 +60,8 @@ export interface LabHandle {
   peers(info_hash: string): Promise<Array<Record<string, unknown>>>;
   /** Test-only: make this peer break the rules ('no_pay': sign nothing; 'corrupt': flip a byte in every block sent). */
   misbehave(mode: 'none' | 'no_pay' | 'corrupt'): Promise<void>;
+  /** Speed on or off for one running torrent (its connections re-form). */
+  setTorrentSpeed(info_hash: string, speed: boolean): Promise<void>;
   /** Changes the Speed settings (amounts as decimal strings). */
   setSpeed(speed: Record<string, string | number | boolean | null>): Promise<void>;
   stop(): void;

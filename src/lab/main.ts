@@ -217,6 +217,9 @@ const handle: LabHandle = {
   async misbehave(mode) {
     await peer().call('test.misbehave', { mode });
   },
+  async setTorrentSpeed(info_hash, on) {
+    await peer().setTorrentSpeed(info_hash, on);
+  },
   async setSpeed(input) {
     speed = { ...speed, ...speedSettings(input) };
     await peer().call('settings.set', { speed });

@@ -118,7 +118,9 @@ export class ProviderSession {
   /** The user opted out of selling: an open paid session ends (the channel closes with the best state signed). */
   stopSelling(): void {
     const phase = this.payee?.phase;
-    if (phase && phase !== 'Closing' && phase !== 'Closed') this.crank({ type: 'done' });
+    if (!phase || phase === 'Closing' || phase === 'Closed') return;
+    this.ext.send({ type: 'error', code: 'not_selling', reason: 'the provider stopped selling; its pieces are free now' });
+    this.crank({ type: 'done' });
   }
 
   onMessage(message: SpeedMessage): void {

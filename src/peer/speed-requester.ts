@@ -43,7 +43,23 @@ export class RequesterSession {
   }
 
   get paid_units(): Units {
-    return this.payer ? sentUnits(this.payer) : 0n;
+    return this.#retired_units + (this.payer ? sentUnits(this.payer) : 0n);
+  }
+
+  /** Paid on channels of earlier sessions with this provider (it stopped selling, then sold again). */
+  #retired_units = 0n;
+  #stoppedByProvider = false;
+
+  /**
+   * The provider said it stopped selling (it closes our channel with the last state we signed). Taking its word
+   * costs us nothing — we only stop paying it; its pieces come free from now on, or not at all if it lied.
+   */
+  providerStoppedSelling(): void {
+    this.#enqueue(async () => {
+      if (!this.payer || this.payer.phase === 'Done' || this.payer.phase === 'Stopped' || this.payer.phase === 'Banned') return;
+      this.#stoppedByProvider = true;
+      await this.#crank({ type: 'done' });
+    });
   }
 
   get price_units_per_kib(): Units | null {
@@ -59,6 +75,12 @@ export class RequesterSession {
     this.#enqueue(async () => {
       const bid = this.#deps.currentBid();
       if (bid === null) return; // we never bid: a response is unsolicited
+      if (this.payer && this.#stoppedByProvider && this.payer.phase === 'Done') {
+        // It sells again: a fresh session on a new channel (the old one is closed).
+        this.#retired_units += sentUnits(this.payer);
+        this.payer = null;
+        this.#stoppedByProvider = false;
+      }
       if (this.payer === null) {
         const key = this.#deps.ctx.paymentKey;
         if (!key) return;

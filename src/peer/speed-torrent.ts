@@ -156,7 +156,10 @@ export class SpeedTorrent implements TorrentHooks {
       },
       message: (message) => {
         if (message.type === 'bid_response') state.requester?.onBidResponse(message);
-        else if (message.type === 'error') this.#ctx.log('info', `speed ${wire.peerId?.slice(0, 8)}: ${message.code} ${message.reason}`);
+        else if (message.type === 'error') {
+          this.#ctx.log('info', `speed ${wire.peerId?.slice(0, 8)}: ${message.code} ${message.reason}`);
+          if (message.code === 'not_selling') state.requester?.providerStoppedSelling();
+        }
         else state.provider?.onMessage(message);
       },
       warning: (reason) => this.#ctx.log('warn', `speed ${wire.peerId?.slice(0, 8)}: ${reason}`),

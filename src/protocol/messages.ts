@@ -65,6 +65,7 @@ export const SPEED_ERROR_CODES = [
   'bad_payment', // wrong signature, stale sequence, amount below what is owed or above the escrow
   'late_payment', // payment deadline missed: choked
   'banned', // repeated failures: disconnecting, reconnects refused for a while
+  'not_selling', // the provider opted out of selling: it closes the channel with the last state signed; stop paying
 ] as const;
 
 export interface BidMessage {

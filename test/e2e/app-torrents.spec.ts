@@ -1,7 +1,8 @@
 // Torrents through the app in real Chromium: share a file in one profile, add its magnet in another and download
 // it over WebRTC (real tracker from the server); add a .torrent file; remove keeping or deleting data.
 import { createHash, randomBytes } from 'node:crypto';
-import { expect, test, type Browser, type Download, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { plainPeer, readDownload, row, sha256, share } from './app-helpers.ts';
 import { APP_URL } from './wallet-helpers.ts';
 
 /** Canonical bencode (sorted keys) for the few shapes a .torrent needs: enough to build one in the test. */
@@ -12,40 +13,6 @@ function bencode(value: number | string | Buffer | Record<string, unknown>): Buf
   const keys = Object.keys(value).sort();
   return Buffer.concat([Buffer.from('d'), ...keys.flatMap((k) => [bencode(k), bencode(value[k] as Record<string, unknown>)]), Buffer.from('e')]);
 }
-
-async function plainPeer(browser: Browser): Promise<Page> {
-  const context = await browser.newContext({ acceptDownloads: true });
-  const page = await context.newPage();
-  await page.goto(APP_URL());
-  await page.getByRole('button', { name: 'Use Seedpay without Speed' }).click();
-  await expect(page.getByRole('heading', { name: 'Torrents' })).toBeVisible();
-  await expect(page.getByRole('button', { name: 'Share files' })).toBeEnabled();
-  return page;
-}
-
-function row(page: Page, name: string) {
-  return page.getByTestId('torrent-row').filter({ hasText: name });
-}
-
-async function share(seeder: Page, name: string, content: Buffer): Promise<{ magnet: string; torrent: Buffer }> {
-  await seeder.getByTestId('share-files-input').setInputFiles({ name, mimeType: 'application/octet-stream', buffer: content });
-  await expect(row(seeder, name).getByText('Seeding')).toBeVisible({ timeout: 60_000 });
-  await row(seeder, name).getByRole('button', { name: 'Details' }).click();
-  const magnet = (await seeder.locator('.copy .value').first().textContent())?.trim() ?? '';
-  const downloadPromise = seeder.waitForEvent('download');
-  await seeder.getByRole('button', { name: 'Download .torrent file' }).click();
-  const torrent = await readDownload(await downloadPromise);
-  await seeder.goto(`${APP_URL()}#/torrents`);
-  return { magnet, torrent };
-}
-
-async function readDownload(download: Download): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 test('share a file in one browser; another adds its .torrent file, downloads it and saves it intact', async ({ browser }) => {
   const content = randomBytes(300 * 1024);

@@ -11,7 +11,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     host: '127.0.0.1',
     port: 0,
     dataDir,
-    staticDir: resolve('dist'),
+    // SEEDPAY_STATIC_DIR lets a second build (another checkout's work in progress) be tested beside dist/.
+    staticDir: resolve(process.env.SEEDPAY_STATIC_DIR ?? 'dist'),
   });
   process.env.SEEDPAY_URL = server.url;
   process.env.SEEDPAY_DATA_DIR = dataDir;
