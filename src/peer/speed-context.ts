@@ -21,6 +21,8 @@ const MAX_NONCE_RETRIES = 3;
 /** Time-limited bans by peer id and by payment key (peer ids change on every restart; keys do not). */
 export class BanList {
   readonly #until = new Map<string, number>();
+  /** Called after every new ban (the context saves the list, so a reload does not pardon a cheater). */
+  onChange: () => void = () => {};
 
   ban(ids: readonly (string | null | undefined)[], until_ms: number): void {
     for (const id of ids) {
@@ -32,6 +34,7 @@ export class BanList {
         if (oldest !== undefined) this.#until.delete(oldest);
       }
     }
+    this.onChange();
   }
 
   isBanned(ids: readonly (string | null | undefined)[], now_ms: number): boolean {
@@ -44,6 +47,35 @@ export class BanList {
     }
     return false;
   }
+
+  /** Bans still running at `now_ms`, newest last, at most `limit`. */
+  active(now_ms: number, limit: number): Array<[string, number]> {
+    return [...this.#until].filter(([, until]) => until > now_ms).slice(-limit);
+  }
+}
+
+/** What survives a reload besides channels: spend against the caps and the ban list (key in the channels store). */
+export const SPEED_STATE_KEY = 'speed-state:v1';
+/** Bans saved at most (the newest); the in-memory list may hold more. */
+export const MAX_SAVED_BANS = 2000;
+/** Per-torrent spend entries saved at most (the most recently spent-on torrents). */
+export const MAX_SAVED_TORRENT_SPEND = 1000;
+
+interface SavedSpeedState {
+  readonly day_start_ms: number;
+  readonly day_spent_units: string;
+  readonly torrents: Array<[string, string]>;
+  readonly bans: Array<[string, number]>;
+}
+
+function isSavedSpeedState(v: unknown): v is SavedSpeedState {
+  const o = v as Partial<SavedSpeedState> | null;
+  const units = (x: unknown) => typeof x === 'string' && /^\d{1,20}$/.test(x);
+  return (
+    typeof o === 'object' && o !== null && Number.isSafeInteger(o.day_start_ms) && units(o.day_spent_units) &&
+    Array.isArray(o.torrents) && o.torrents.every((t) => Array.isArray(t) && /^[0-9a-f]{40}$/.test(String(t[0])) && units(t[1])) &&
+    Array.isArray(o.bans) && o.bans.every((b) => Array.isArray(b) && typeof b[0] === 'string' && b[0].length <= 128 && Number.isSafeInteger(b[1]))
+  );
 }
 
 export class SpeedContext {
@@ -72,6 +104,56 @@ export class SpeedContext {
 
   constructor(emit: (event: PeerEvent) => void) {
     this.#emit = emit;
+    this.bans.onChange = () => this.#save();
+  }
+
+  /**
+   * Loads spend and bans saved by an earlier run (call once storage is open, before payments start): a reload must
+   * neither reset the daily cap nor pardon a banned peer. What was spent before a crash in the last moments before
+   * the save landed is the only spend that can be missed (one write per payment is queued, not awaited).
+   */
+  async restore(): Promise<void> {
+    if (this.#restored) return;
+    this.#restored = true;
+    const saved = await this.storage?.loadChannel(SPEED_STATE_KEY);
+    if (!isSavedSpeedState(saved)) return;
+    const now = this.now();
+    if (saved.day_start_ms <= now && now - saved.day_start_ms < DAY_MS) {
+      this.#dayStart_ms = saved.day_start_ms;
+      this.#daySpent_units += BigInt(saved.day_spent_units);
+    }
+    for (const [hash, units] of saved.torrents) this.#spentByTorrent.set(hash, (this.#spentByTorrent.get(hash) ?? 0n) + BigInt(units));
+    const onChange = this.bans.onChange;
+    this.bans.onChange = () => {};
+    for (const [id, until] of saved.bans) if (until > now) this.bans.ban([id], until);
+    this.bans.onChange = onChange;
+  }
+
+  #restored = false;
+  #saving: Promise<void> = Promise.resolve();
+  #saveQueued = false;
+
+  /** Resolves once every queued save has been written (tests, shutdown). */
+  saved(): Promise<void> {
+    return this.#saving;
+  }
+
+  /** Queues one write of spend and bans; writes requested while one is queued share it. */
+  #save(): void {
+    if (this.#saveQueued) return;
+    this.#saveQueued = true;
+    this.#saving = this.#saving.then(async () => {
+      this.#saveQueued = false;
+      const storage = this.storage;
+      if (!storage) return;
+      const state: SavedSpeedState = {
+        day_start_ms: this.#dayStart_ms,
+        day_spent_units: this.#daySpent_units.toString(),
+        torrents: [...this.#spentByTorrent].slice(-MAX_SAVED_TORRENT_SPEND).map(([h, u]) => [h, u.toString()]),
+        bans: this.bans.active(this.now(), MAX_SAVED_BANS),
+      };
+      await storage.saveChannel(SPEED_STATE_KEY, state).catch((error: unknown) => this.log('warn', `could not save spend and bans: ${String(error)}`));
+    });
   }
 
   now(): number {
@@ -173,8 +255,11 @@ export class SpeedContext {
   }
 
   recordSpend(info_hash: string, units: Units): void {
-    this.#spentByTorrent.set(info_hash, (this.#spentByTorrent.get(info_hash) ?? 0n) + units);
+    const before = this.#spentByTorrent.get(info_hash) ?? 0n;
+    this.#spentByTorrent.delete(info_hash); // re-inserted last: the saved list keeps the most recent torrents
+    this.#spentByTorrent.set(info_hash, before + units);
     this.#daySpent_units += units;
+    this.#save();
   }
 
   /**

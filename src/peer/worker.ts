@@ -18,7 +18,10 @@ server = new RpcServer(scope, {
     // Speed first: resumed torrents start their sessions (and their wires their handshakes) during engine.init.
     speed.configure(params);
     if (params.wallet) await speed.setWallet(params.wallet.key, params.wallet.public_key);
-    return engine.init(params);
+    const result = await engine.init(params);
+    // Before the UI attaches any connection (it does so only after init answers): spend caps and bans hold.
+    await speed.context.restore();
+    return result;
   },
   'wallet.set': async ({ key, public_key }) => ({ payment_pk: await speed.setWallet(key, public_key) }),
   'wallet.clear': () => {
