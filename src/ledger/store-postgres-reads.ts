@@ -6,44 +6,9 @@ import type { ChannelId } from '../protocol/payment-state.ts';
 import { EMPTY_HEAD } from './journal.ts';
 import type { AccountId, AccountRow, ChannelRow, JournalEntry, JournalHead, StoreReader, Totals } from './store.ts';
 
-export type Raw = Record<string, unknown>;
-export const int = (value: unknown): number => Number(value);
-export const big = (value: unknown): bigint => BigInt(value as string);
-export const intOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : int(value));
+import { big, int, toAccount, toChannel, toEntry, type Raw } from './store-rows.ts';
 
-export function toAccount(r: Raw): AccountRow {
-  return {
-    id: r.id as AccountId,
-    balance_units: big(r.balance_units),
-    escrow_units: big(r.escrow_units),
-    nonce: big(r.nonce),
-    airdropped: r.airdropped === true,
-    created_at_ms: int(r.created_at_ms),
-  };
-}
-
-export function toChannel(r: Raw): ChannelRow {
-  return {
-    id: r.id as ChannelId,
-    payer: r.payer as PublicKeyHex,
-    payee: r.payee as PublicKeyHex,
-    escrow_units: big(r.escrow_units),
-    timeout_ms: int(r.timeout_ms),
-    opened_at_ms: int(r.opened_at_ms),
-    expires_at_ms: int(r.expires_at_ms),
-    state: r.state as ChannelRow['state'],
-    paid_units: big(r.paid_units),
-    refund_units: big(r.refund_units),
-    payment_seq: r.payment_seq === null || r.payment_seq === undefined ? null : big(r.payment_seq),
-    closed_at_ms: intOrNull(r.closed_at_ms),
-    open_seq: int(r.open_seq),
-    close_seq: intOrNull(r.close_seq),
-  };
-}
-
-function toEntry(r: Raw): JournalEntry {
-  return { ...(r as unknown as JournalEntry), seq: int(r.seq), at_ms: int(r.at_ms) };
-}
+export { int, toAccount, toChannel, type Raw } from './store-rows.ts';
 
 export class PostgresReads implements StoreReader {
   readonly #db: pg.Pool | pg.PoolClient;

@@ -51,45 +51,9 @@ CREATE INDEX IF NOT EXISTS journal_by_account_a ON journal (account_a, seq) WHER
 CREATE INDEX IF NOT EXISTS journal_by_account_b ON journal (account_b, seq) WHERE account_b IS NOT NULL;
 `;
 
-export type Raw = Record<string, unknown>;
-const int = (value: unknown): number => Number(value as bigint);
-const big = (value: unknown): bigint => BigInt(value as bigint);
-const intOrNull = (value: unknown): number | null => (value === null ? null : int(value));
+import { big, int, toAccount, toChannel, toEntry, type Raw } from './store-rows.ts';
 
-export function toAccount(r: Raw): AccountRow {
-  return {
-    id: r.id as AccountId,
-    balance_units: big(r.balance_units),
-    escrow_units: big(r.escrow_units),
-    nonce: big(r.nonce),
-    airdropped: int(r.airdropped) === 1,
-    created_at_ms: int(r.created_at_ms),
-  };
-}
-
-export function toChannel(r: Raw): ChannelRow {
-  return {
-    id: r.id as ChannelId,
-    payer: r.payer as PublicKeyHex,
-    payee: r.payee as PublicKeyHex,
-    escrow_units: big(r.escrow_units),
-    timeout_ms: int(r.timeout_ms),
-    opened_at_ms: int(r.opened_at_ms),
-    expires_at_ms: int(r.expires_at_ms),
-    state: r.state as ChannelRow['state'],
-    paid_units: big(r.paid_units),
-    refund_units: big(r.refund_units),
-    payment_seq: r.payment_seq === null ? null : BigInt(r.payment_seq as string),
-    closed_at_ms: intOrNull(r.closed_at_ms),
-    open_seq: int(r.open_seq),
-    close_seq: intOrNull(r.close_seq),
-  };
-}
-
-function toEntry(r: Raw): JournalEntry {
-  return { ...(r as unknown as JournalEntry), seq: int(r.seq), at_ms: int(r.at_ms) };
-}
-
+export type { Raw } from './store-rows.ts';
 
 export const READ_SQL = {
   head: 'SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1',
