@@ -8,6 +8,7 @@ import { PeerStorage, type TorrentRecord } from './persist.ts';
 import { RelayDuplex } from './relay-duplex.ts';
 import { RpcError } from './rpc.ts';
 import type { InitParams, PeerEvent, PeerStatus, TorrentDetail, TorrentInfo, TorrentSource, TorrentStatus } from './rpc-schema.ts';
+import type { Wire } from './wire.ts';
 import { WebTorrent, type AddOptions, type ChunkStoreConstructor, type Torrent, type WebTorrentClient } from './webtorrent.ts';
 
 /** How often progress and peers are reported to the UI. */
@@ -321,26 +322,7 @@ export class PeerEngine {
 
   peers(managed: ManagedTorrent): PeerStatus[] {
     if (managed.hooks) return managed.hooks.peers();
-    return managed.torrent.wires.map((wire) => ({
-      peer_id: wire.peerId ?? '',
-      speed: 'legacy' as const,
-      am_choking: wire.amChoking,
-      peer_choking: wire.peerChoking,
-      am_interested: wire.amInterested,
-      peer_interested: wire.peerInterested,
-      downloaded: wire.downloaded,
-      uploaded: wire.uploaded,
-      download_speed: wire.downloadSpeed(),
-      upload_speed: wire.uploadSpeed(),
-      their_bid_units_per_kib: null,
-      our_bid_units_per_kib: null,
-      price_units_per_kib: null,
-      paid_units: 0n,
-      earned_units: 0n,
-      payer_phase: null,
-      payee_phase: null,
-      banned: false,
-    }));
+    return managed.torrent.wires.map((wire) => legacyPeerStatus(wire));
   }
 
   statusOf(info_hash: string): TorrentDetail {
@@ -428,6 +410,30 @@ export class PeerEngine {
   #log(level: 'info' | 'warn' | 'error', message: string): void {
     this.#emit({ type: 'log', level, message: message.slice(0, 4000) });
   }
+}
+
+/** A wire's traffic and choke state, with no Speed session on it (the Speed hooks fill in the Speed fields). */
+export function legacyPeerStatus(wire: Wire): PeerStatus {
+  return {
+    peer_id: wire.peerId ?? '',
+    speed: 'legacy',
+    am_choking: wire.amChoking,
+    peer_choking: wire.peerChoking,
+    am_interested: wire.amInterested,
+    peer_interested: wire.peerInterested,
+    downloaded: wire.downloaded,
+    uploaded: wire.uploaded,
+    download_speed: wire.downloadSpeed(),
+    upload_speed: wire.uploadSpeed(),
+    their_bid_units_per_kib: null,
+    our_bid_units_per_kib: null,
+    price_units_per_kib: null,
+    paid_units: 0n,
+    earned_units: 0n,
+    payer_phase: null,
+    payee_phase: null,
+    banned: false,
+  };
 }
 
 /** Verified bytes of one file: whole pieces inside it plus the overlapping parts of its edge pieces. */

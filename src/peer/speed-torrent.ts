@@ -7,7 +7,7 @@ import { payerFromJson, payerToJson } from '../protocol/channel-payer-json.ts';
 import { BAN_DURATION_MS } from '../protocol/channel-payee.ts';
 import { isNearTimeout } from '../protocol/channel-types.ts';
 import type { PublicKeyHex } from '../protocol/ed25519.ts';
-import type { ManagedTorrent, TorrentHooks } from './engine.ts';
+import { legacyPeerStatus, type ManagedTorrent, type TorrentHooks } from './engine.ts';
 import type { Torrent } from './webtorrent.ts';
 import type { PeerStatus } from './rpc-schema.ts';
 import type { SpeedContext } from './speed-context.ts';
@@ -300,16 +300,8 @@ export class SpeedTorrent implements TorrentHooks {
   peers(): PeerStatus[] {
     const now = this.#ctx.now();
     return [...this.#wires.entries()].map(([wire, s]) => ({
-      peer_id: wire.peerId ?? '',
+      ...legacyPeerStatus(wire),
       speed: s.ext.negotiation === null ? 'pending' : s.ext.negotiation.speed ? 'speed' : 'legacy',
-      am_choking: wire.amChoking,
-      peer_choking: wire.peerChoking,
-      am_interested: wire.amInterested,
-      peer_interested: wire.peerInterested,
-      downloaded: wire.downloaded,
-      uploaded: wire.uploaded,
-      download_speed: wire.downloadSpeed(),
-      upload_speed: wire.uploadSpeed(),
       their_bid_units_per_kib: s.provider?.bid_units_per_kib ?? null,
       our_bid_units_per_kib: s.requester ? this.#bidding.lastSent() : null,
       price_units_per_kib: s.requester?.price_units_per_kib ?? s.provider?.price_units_per_kib ?? null,
