@@ -1,20 +1,9 @@
 // End-to-end tests in real headless Chromium (Debian's /usr/bin/chromium; Playwright's own browser as a fallback).
-import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
+import { chromiumArgs, chromiumExecutable } from './src/cli/chromium.ts';
 
-const debianChromium = '/usr/bin/chromium';
-
-export const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-sync',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-  '--autoplay-policy=no-user-gesture-required',
-];
+export { chromiumArgs } from './src/cli/chromium.ts';
+const executablePath = chromiumExecutable();
 
 export default defineConfig({
   testDir: './test/e2e',
@@ -31,7 +20,7 @@ export default defineConfig({
   use: {
     headless: true,
     launchOptions: {
-      ...(existsSync(debianChromium) ? { executablePath: debianChromium } : {}),
+      ...(executablePath ? { executablePath } : {}),
       args: chromiumArgs,
     },
     trace: 'retain-on-failure',

@@ -37,6 +37,10 @@ export interface LabHandle {
   /** Deterministic pseudo-random bytes (xorshift32 from `seed`): both tabs can compute the expected hash. */
   seedGenerated(options: { size_bytes: number; seed: number; name: string; speed?: boolean; piece_length?: number }): Promise<LabTorrent & { sha256_hex: string }>;
   addTorrentFile(torrent_file_b64: string, speed?: boolean): Promise<LabTorrent>;
+  /** Seeds the files chosen in the page's `<input type=file>` matching `selector` (the terminal seeder sets them). */
+  seedInput(selector: string, options?: { name?: string; speed?: boolean }): Promise<LabTorrent>;
+  /** Every torrent the peer runs (resumed ones included). */
+  list(): Promise<LabTorrent[]>;
   addMagnet(uri: string, speed?: boolean): Promise<LabTorrent>;
   waitDone(info_hash: string, timeout_ms: number): Promise<LabStatus>;
   waitProgress(info_hash: string, fraction: number, timeout_ms: number): Promise<LabStatus>;

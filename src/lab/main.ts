@@ -152,6 +152,15 @@ const handle: LabHandle = {
     const info = await peer().seed([file], { speed: speed ?? true, ...(piece_length ? { piece_length } : {}) });
     return { ...(await labTorrent(info)), sha256_hex };
   },
+  async seedInput(selector, options = {}) {
+    const input = document.querySelector<HTMLInputElement>(selector);
+    const files = input?.files ? [...input.files] : [];
+    if (files.length === 0) throw new Error(`lab: no files chosen in ${selector}`);
+    return labTorrent(await peer().seed(files, { speed: options.speed ?? true, ...(options.name ? { name: options.name } : {}) }));
+  },
+  async list() {
+    return Promise.all((await peer().call('torrent.list', {})).map((info) => labTorrent(info)));
+  },
   async addTorrentFile(torrent_file_b64, speed = true) {
     return labTorrent(await peer().addTorrent({ kind: 'torrent_file', bytes: unbase64(torrent_file_b64) }, speed));
   },

@@ -1,0 +1,161 @@
+// `npm run seed -- <file…>`: seeds files from a terminal, as a Seedpay provider that earns for what it uploads.
+//
+// WebRTC does not run in Node on this project's machines (node-datachannel's install script downloads a prebuilt
+// binary from GitHub), so the headless peer is the same worker peer the app runs, inside headless Chromium driven
+// by Playwright: one persistent browser profile per seeder keeps the payment key, the torrents and their pieces, so a
+// restart resumes seeding without re-hashing. It talks to a running `npm start` (ledger, tracker) and prints the
+// magnet links, then a status line every few seconds until Ctrl-C.
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium, type Page } from '@playwright/test';
+import { formatBtt } from '../protocol/money.ts';
+import { chromiumArgs, chromiumExecutable } from './chromium.ts';
+
+const USAGE = `usage: npm run seed -- [options] <file> [file…]
+
+Seeds the files as one torrent (or resumes what this profile seeded before, with no files) and sells upload to
+Speed requesters. Needs a running Seedpay server (npm start).
+
+options:
+  --server <url>      Seedpay server (default http://127.0.0.1:8080)
+  --profile <dir>     browser profile holding the key, torrents and pieces (default ./data/seeder)
+  --name <name>       torrent name (default: the file's name, or the first file's folder)
+  --reserve <units>   lowest price accepted, in base units per KiB (default 1)
+  --no-speed          seed as a plain BitTorrent peer (no payments)
+  --interval <s>      seconds between status lines (default 5)`;
+
+/** Status lines stop after this many consecutive failures to read the page (the browser is gone). */
+const MAX_STATUS_FAILURES = 3;
+
+interface Options {
+  server: string;
+  profile: string;
+  name: string | null;
+  reserve: string;
+  speed: boolean;
+  interval_s: number;
+  files: string[];
+}
+
+function options(argv: string[]): Options {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      server: { type: 'string', default: 'http://127.0.0.1:8080' },
+      profile: { type: 'string', default: './data/seeder' },
+      name: { type: 'string' },
+      reserve: { type: 'string', default: '1' },
+      'no-speed': { type: 'boolean', default: false },
+      interval: { type: 'string', default: '5' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const server = values.server.replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]+$/.test(server)) throw new Error(`--server must be an http(s) origin, not ${values.server}`);
+  if (!/^\d{1,19}$/.test(values.reserve)) throw new Error('--reserve must be a whole number of base units per KiB');
+  const interval_s = Number(values.interval);
+  if (!Number.isFinite(interval_s) || interval_s < 1) throw new Error('--interval must be at least 1 second');
+  return {
+    server,
+    profile: resolve(values.profile),
+    name: values.name ?? null,
+    reserve: values.reserve,
+    speed: !values['no-speed'],
+    interval_s,
+    files: positionals.map((file) => resolve(file)),
+  };
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const btt = (units: string) => `${formatBtt(BigInt(units))} BTT`;
+
+async function status(page: Page): Promise<string> {
+  const lines = await page.evaluate(async () => {
+    const lab = window.seedpayLab;
+    const torrents = await lab.list();
+    return Promise.all(torrents.map(async (t) => ({ name: t.name, s: await lab.status(t.info_hash) })));
+  });
+  return lines
+    .map(({ name, s }) => `${name}: ${s.num_peers} peer(s), uploaded ${mib(s.uploaded)}, earned ${btt(s.earned_units)}`)
+    .join('\n');
+}
+
+async function main(): Promise<void> {
+  const o = options(process.argv.slice(2));
+  mkdirSync(o.profile, { recursive: true });
+  const executablePath = chromiumExecutable();
+  const context = await chromium.launchPersistentContext(o.profile, {
+    headless: true,
+    args: chromiumArgs,
+    // Our own handlers close the profile cleanly (Playwright's would exit 130 before the pieces' state is flushed).
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    ...(executablePath ? { executablePath } : {}),
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+  await page.goto(`${o.server}/lab.html`);
+  await page.waitForFunction(() => 'seedpayLab' in window, undefined, { timeout: 30_000 });
+  const peerId = await page.evaluate(
+    (x) => window.seedpayLab.start({ namespace: 'seeder', wallet: x.speed ? 'key' : 'none', speed: { reserve_units_per_kib: x.reserve } }),
+    { speed: o.speed, reserve: o.reserve },
+  );
+  const key = await page.evaluate(() => window.seedpayLab.paymentKey());
+  console.log(`peer ${peerId}${key ? `, payment key ${key} (earnings go to this ledger account)` : ', Speed off'}`);
+
+  if (o.files.length > 0) {
+    await page.evaluate(() => {
+      const input = document.createElement('input');
+      input.type = 'file';
+      input.multiple = true;
+      input.id = 'seed-files';
+      input.hidden = true;
+      document.body.append(input);
+    });
+    await page.setInputFiles('#seed-files', o.files);
+    console.log(`hashing ${o.files.length} file(s)…`);
+    const started = Date.now();
+    const torrent = await page.evaluate(
+      (x) => window.seedpayLab.seedInput('#seed-files', { speed: x.speed, ...(x.name ? { name: x.name } : {}) }),
+      { speed: o.speed, name: o.name },
+    );
+    console.log(`seeding ${torrent.name} (${mib(torrent.length)}, ${torrent.piece_count} pieces, hashed in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  }
+  const torrents = await page.evaluate(() => window.seedpayLab.list());
+  if (torrents.length === 0) throw new Error('nothing to seed: name files, or use a profile that seeded before');
+  for (const t of torrents) console.log(`${t.name}\n  info hash ${t.info_hash}\n  ${t.magnet_uri}`);
+
+  let failures = 0;
+  const timer = setInterval(() => {
+    status(page).then(
+      (text) => {
+        failures = 0;
+        console.log(`[${new Date().toISOString().slice(11, 19)}] ${text}`);
+      },
+      (error: unknown) => {
+        if (++failures >= MAX_STATUS_FAILURES) {
+          console.error(`the seeder's browser stopped answering: ${String(error)}`);
+          process.exit(1);
+        }
+      },
+    );
+  }, o.interval_s * 1000);
+  const stop = () => {
+    clearInterval(timer);
+    console.log('stopping; run again with the same --profile to resume');
+    void context.close().finally(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});
