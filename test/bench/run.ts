@@ -3,6 +3,7 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { barChart } from '../../src/sim/svg.ts';
 import type { BenchModule, BenchResult } from './bench.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -32,3 +33,18 @@ const out = join(here, '../../test-results/bench');
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, 'results.json'), JSON.stringify({ at: new Date().toISOString(), results: all }, null, 2));
 process.stdout.write(`\n${all.length} figures written to test-results/bench/results.json\n`);
+
+// One bar chart per suite and unit with two figures or more (throughput by mode, cycles/s by store, …).
+const charts: string[] = [];
+for (const suite of new Set(all.map((r) => r.suite ?? ''))) {
+  const ofSuite = all.filter((r) => r.suite === suite);
+  for (const unit of new Set(ofSuite.map((r) => r.unit))) {
+    const rows = ofSuite.filter((r) => r.unit === unit && Number.isFinite(r.value));
+    if (rows.length < 2) continue;
+    const name = `${suite}-${unit.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '')}.svg`;
+    const bars = rows.map((r) => ({ label: r.name.length > 30 ? `${r.name.slice(0, 29)}…` : r.name, values: [r.value] }));
+    writeFileSync(join(out, name), barChart(`${suite}: ${unit}`, unit, [unit], bars));
+    charts.push(name);
+  }
+}
+if (charts.length > 0) process.stdout.write(`charts: ${charts.map((c) => `test-results/bench/${c}`).join(', ')}\n`);
