@@ -1,7 +1,7 @@
 // Shared steps for the streaming and widget specs: the stream lab page (src/stream/lab) in its own browser
 // context, a seeder that generates and seeds a test WebM, and a shaper that caps a page's upload over WebRTC.
 import type { Browser, BrowserContext, Page } from '@playwright/test';
-import type { StreamLabTorrent } from '../../src/stream/lab/handle.ts';
+import type { StreamLabStartOptions, StreamLabTorrent } from '../../src/stream/lab/handle.ts';
 import type { VideoSpec } from '../../src/stream/lab/video-generator.ts';
 
 export interface StreamTab {
@@ -48,7 +48,13 @@ export function throttleDataChannels(bytes_per_s: number): void {
 
 export async function openStreamLab(
   browser: Browser,
-  options: { namespace: string; upload_bytes_per_s?: number; context?: BrowserContext },
+  options: {
+    namespace: string;
+    upload_bytes_per_s?: number;
+    context?: BrowserContext;
+    /** A paid provider: a wallet key, the server's ledger, and these Speed settings (amounts as decimal strings). */
+    provider?: StreamLabStartOptions['speed'];
+  },
 ): Promise<StreamTab> {
   const context = options.context ?? (await browser.newContext());
   if (options.upload_bytes_per_s) await context.addInitScript(throttleDataChannels, options.upload_bytes_per_s);
@@ -60,18 +66,22 @@ export async function openStreamLab(
   });
   await page.goto(`${seedpayUrl()}/stream-lab.html`);
   await page.waitForFunction(() => 'seedpayStream' in window);
-  await page.evaluate((namespace) => window.seedpayStream.start({ namespace }), options.namespace);
+  const start: StreamLabStartOptions = options.provider
+    ? { namespace: options.namespace, ledgerUrl: `${seedpayUrl()}/ledger`, wallet: 'key', speed: options.provider }
+    : { namespace: options.namespace };
+  await page.evaluate((o) => window.seedpayStream.start(o), start);
   return { context, page, errors };
 }
 
-/** Generates a WebM in the seeder tab and seeds it (free); returns the torrent and the video's size. */
+/** Generates a WebM in the seeder tab and seeds it (free unless `speed`); returns the torrent and the video's size. */
 export async function seedTestVideo(
   seeder: StreamTab,
   spec: Partial<VideoSpec>,
   name = 'seedpay-test.webm',
+  speed = false,
 ): Promise<StreamLabTorrent & { size_bytes: number; duration_s: number; generate_ms: number }> {
   const video = await seeder.page.evaluate((s) => window.seedpayStream.generateVideo(s), spec);
-  const torrent = await seeder.page.evaluate((n) => window.seedpayStream.seedVideo({ name: n }), name);
+  const torrent = await seeder.page.evaluate((o) => window.seedpayStream.seedVideo(o), { name, speed });
   return { ...torrent, ...video };
 }
 

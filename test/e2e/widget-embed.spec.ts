@@ -1,11 +1,19 @@
 // The embeddable player on someone else's site: a page served from another port includes /widget.js and one
 // <seedpay-player>; the widget's iframe runs its own peer and streams the video a seeder tab seeds. The visitor
 // has a Seedpay wallet on the Seedpay origin: the player offers it with a spending cap (and plays free meanwhile),
-// while the host page's scripts — even one that captures the widget's closed shadow root — cannot reach it.
+// while the host page's scripts — even one that captures the widget's closed shadow root — cannot reach it. A
+// visitor whose wallet is funded consents in the embed: Speed goes on for the torrent and the paid seeder earns,
+// never more than the cap.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, test, type Frame, type Page } from '@playwright/test';
+import { RESERVE_UNITS_PER_KIB } from './peer-helpers.ts';
 import { openStreamLab, playedPast, seedpayUrl, seedTestVideo } from './stream-helpers.ts';
+import { createWallet, PASSWORD, walletAddresses } from './wallet-helpers.ts';
+
+/** The visitor's cap in the paid test: 0.05 BTT buys 500 KiB at the seeder's reserve price, less than the video. */
+const CAP_BTT = '0.05';
+const CAP_UNITS = 50_000n;
 
 function hostPage(seedpay: string, magnet: string): string {
   const attr = magnet.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
@@ -89,6 +97,85 @@ test('a third-party page embeds the widget, plays the video, and cannot reach th
       workers: (await navigator.serviceWorker.getRegistrations()).length,
     }));
     expect(hostStorage).toEqual({ databases: [], local: 0, caches: [], workers: 0 });
+    expect(errors).toEqual([]);
+  } finally {
+    host.server.close();
+    await visitor.close();
+    await seeder.context.close();
+  }
+});
+
+test('a visitor with a funded wallet consents in the embed: the paid seeder earns, and the spend stays within the cap', async ({ browser }) => {
+  // A seeder that sells (Speed on, a reserve price, quick choke rounds) on a slow uplink, so pieces are still
+  // missing when the visitor consents.
+  const seeder = await openStreamLab(browser, {
+    namespace: 'widget-paid-seeder',
+    upload_bytes_per_s: 100_000,
+    provider: { reserve_units_per_kib: RESERVE_UNITS_PER_KIB, choke_round_ms: 2000 },
+  });
+  const visitor = await browser.newContext();
+  // The visitor made a wallet on the Seedpay site and claimed the starter BTT there (the app's first run).
+  const seedpayTab = await visitor.newPage();
+  await createWallet(seedpayTab, PASSWORD);
+  await seedpayTab.getByRole('button', { name: 'Get free BTT' }).click();
+  await expect(seedpayTab.getByText(/added to your balance/)).toBeVisible({ timeout: 120_000 });
+  await seedpayTab.getByRole('button', { name: 'Continue' }).click();
+  await seedpayTab.getByRole('button', { name: 'Skip for now' }).click();
+  const { payment } = await walletAddresses(seedpayTab);
+  await seedpayTab.close();
+  // What the visitor holds on the ledger: spendable plus locked in channel escrow (refunded on close if unpaid).
+  const holdings = async () => {
+    const account = (await (await fetch(`${seedpayUrl()}/ledger/accounts/${payment}`)).json()) as { balance_units: string; escrow_units: string };
+    return BigInt(account.balance_units) + BigInt(account.escrow_units);
+  };
+  const funded = await holdings();
+  expect(funded).toBeGreaterThan(CAP_UNITS);
+
+  const seeded = await seedTestVideo(seeder, { seconds: 30, bitrate_bps: 1_200_000, noise: 0.05 }, 'widget-paid.webm', true);
+  const host = await serveHost(hostPage(seedpayUrl(), seeded.magnet_uri));
+  const page = await visitor.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  try {
+    await page.goto(host.url);
+    const frame = await embedFrame(page);
+    await playedPast(frame, 1, 90_000);
+
+    const consent = frame.getByRole('region', { name: 'Pay seeders with your Seedpay wallet' });
+    await consent.getByLabel('Spending cap in BTT').fill(CAP_BTT);
+    await consent.getByRole('button', { name: `Pay up to ${CAP_BTT} BTT` }).click();
+    await consent.getByLabel('Wallet password').fill(PASSWORD);
+    await consent.getByRole('button', { name: `Unlock and pay up to ${CAP_BTT} BTT` }).click();
+    await expect(consent).toHaveAttribute('data-phase', 'connected');
+    await expect(consent).toContainText(`up to ${CAP_BTT} BTT`);
+    const spentLine = consent.getByRole('status');
+    await expect(spentLine).toContainText('Spent so far');
+
+    // The embed's wires re-form with Speed; it bids, the seeder's auction takes it, and verified pieces are paid.
+    const earned = async () => {
+      // Each payment carries the channel's cumulative amount: what a channel paid is its largest.
+      const byChannel = new Map<string, bigint>();
+      for (const e of await seeder.page.evaluate(() => window.seedpayStream.walletEvents())) {
+        if (e.kind !== 'payment_received') continue;
+        const amount = BigInt(String(e.amount_units));
+        const id = String(e.channel_id);
+        if (amount > (byChannel.get(id) ?? 0n)) byChannel.set(id, amount);
+      }
+      return [...byChannel.values()].reduce((total, amount) => total + amount, 0n);
+    };
+    const spent = async () => BigInt((await spentLine.getAttribute('data-spent-units')) ?? '0');
+    await expect.poll(async () => (await earned()) > 0n, { timeout: 90_000, intervals: [500, 1000] }).toBe(true);
+    await expect.poll(async () => (await spent()) > 0n, { timeout: 30_000 }).toBe(true);
+
+    // Within the cap on both sides, also once the transfer has run on for a while (to the end, or to the cap).
+    await frame.waitForTimeout(8_000);
+    expect(await spent()).toBeLessThanOrEqual(CAP_UNITS);
+    expect(await earned()).toBeLessThanOrEqual(CAP_UNITS);
+    expect(await earned()).toBeLessThanOrEqual(await spent());
+    expect(funded - (await holdings())).toBeLessThanOrEqual(CAP_UNITS);
+    // The host heard only phases, nothing about the wallet or what it paid.
+    const phases = await page.evaluate(() => (window as unknown as { phases: string[] }).phases);
+    for (const phase of phases) expect(phase).toMatch(/^el:[a-z-]+$/);
     expect(errors).toEqual([]);
   } finally {
     host.server.close();

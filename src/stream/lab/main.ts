@@ -1,7 +1,8 @@
 // Stream lab page: a peer, a test-video generator and the streaming Player without the app around them, exposed
 // as window.seedpayStream (handle.ts) for test/e2e/stream-*.spec.ts, widget-*.spec.ts and the stream bench.
 import { mount } from 'svelte';
-import { PeerClient, type TorrentInfo } from '../../peer/client.ts';
+import { loadOrCreateWallet } from '../../lab/lab-wallet.ts';
+import { PeerClient, type SpeedSettings, type TorrentInfo, type WalletEvent } from '../../peer/client.ts';
 import Player from '../Player.svelte';
 import { hasPiece } from '../piece-map.ts';
 import type { StreamLabHandle, StreamLabTorrent } from './handle.ts';
@@ -16,6 +17,18 @@ const SHARE_KEY = '/stream-lab/shared-video.webm';
 let client: PeerClient | null = null;
 let video: Uint8Array | null = null;
 const torrents = new Map<string, TorrentInfo>();
+/** Wallet events kept for walletEvents(); a test's worth. */
+const MAX_WALLET_EVENTS = 2_000;
+const walletEvents: WalletEvent[] = [];
+
+/** Settings from JSON: decimal strings become bigint units. */
+function speedSettings(input: Record<string, string | number | boolean | null> | undefined): Partial<SpeedSettings> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input ?? {})) out[key] = typeof value === 'string' && /^\d+$/.test(value) ? BigInt(value) : value;
+  return out as Partial<SpeedSettings>;
+}
+
+const jsonSafe = (value: object) => JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))) as { kind: string };
 
 function line(text: string): void {
   if (log) log.textContent = `${log.textContent ?? ''}${text}\n`.slice(-20_000);
@@ -55,8 +68,19 @@ async function labTorrent(info: TorrentInfo): Promise<StreamLabTorrent> {
 const handle: StreamLabHandle = {
   async start(options = {}) {
     if (client) return client.peerId;
-    client = await PeerClient.start({ namespace: options.namespace ?? 'stream-lab', ledgerUrl: options.ledgerUrl ?? null });
+    const namespace = options.namespace ?? 'stream-lab';
+    const wallet = options.wallet === 'key' ? await loadOrCreateWallet(namespace) : null;
+    client = await PeerClient.start({
+      namespace,
+      ledgerUrl: options.ledgerUrl ?? null,
+      speed: speedSettings(options.speed),
+      wallet: wallet ? { key: wallet.key, public_key: wallet.public_key } : null,
+    });
     client.on((event) => {
+      if (event.type === 'wallet') {
+        walletEvents.push(event.event);
+        if (walletEvents.length > MAX_WALLET_EVENTS) walletEvents.splice(0, walletEvents.length - MAX_WALLET_EVENTS);
+      }
       if (event.type === 'log' || event.type === 'torrent.added' || event.type === 'torrent.done') line(`${event.type} ${JSON.stringify(event, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
     });
     line(`peer ${client.peerId} started`);
@@ -82,7 +106,7 @@ const handle: StreamLabHandle = {
   async seedVideo(options = {}) {
     if (!video) throw new Error('stream lab: call generateVideo() first');
     const file = new File([video as BlobPart], options.name ?? 'seedpay-test.webm', { type: 'video/webm' });
-    return labTorrent(await peer().seed([file], { speed: false, ...(options.piece_length ? { piece_length: options.piece_length } : {}) }));
+    return labTorrent(await peer().seed([file], { speed: options.speed ?? false, ...(options.piece_length ? { piece_length: options.piece_length } : {}) }));
   },
   async addTorrentFile(torrent_file_b64) {
     return labTorrent(await peer().addTorrent({ kind: 'torrent_file', bytes: unbase64(torrent_file_b64) }, false));
@@ -110,7 +134,18 @@ const handle: StreamLabHandle = {
   },
   async status(info_hash) {
     const { status } = await peer().call('torrent.status', { info_hash });
-    return { progress: status.progress, downloaded: status.downloaded, done: status.done, num_peers: status.num_peers };
+    return {
+      progress: status.progress,
+      downloaded: status.downloaded,
+      uploaded: status.uploaded,
+      done: status.done,
+      num_peers: status.num_peers,
+      paid_units: String(status.paid_units),
+      earned_units: String(status.earned_units),
+    };
+  },
+  walletEvents() {
+    return walletEvents.map(jsonSafe);
   },
   async hasPieceAt(info_hash, fraction, file_index = 0) {
     const pieces = await peer().call('stream.pieces', { info_hash, file_index });

@@ -111,6 +111,11 @@ class PeerState {
     await this.#api?.setPaymentKey(handle).catch(() => undefined);
   }
 
+  /** What the streaming Player mounts with (the peer's client and the torrent's info); null before its metadata. */
+  streamSource(info_hash: InfoHash): ReturnType<PeerApi['streamSource']> {
+    return this.ready ? (this.#api?.streamSource(info_hash) ?? null) : null;
+  }
+
   /** Polls the detail of one torrent while its screen is open; watch(null) stops. */
   watch(info_hash: InfoHash | null): void {
     if (this.#detailTimer) clearInterval(this.#detailTimer);
