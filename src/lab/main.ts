@@ -7,6 +7,7 @@ import { LedgerClient } from '../wallet/ledger-client.ts';
 import type { LabHandle, LabStatus, LabTorrent } from './handle.ts';
 import { claimAirdrop, loadOrCreateWallet, type LabWallet } from './lab-wallet.ts';
 import { plainDownload, plainSeed, plainStop } from './plain.ts';
+import { base64, labTorrent as sharedLabTorrent, unbase64 } from './lab-json.ts';
 
 const MAX_EVENTS = 5000;
 const log = document.getElementById('log');
@@ -31,19 +32,6 @@ function jsonSafe(value: unknown): unknown {
   return value;
 }
 
-function base64(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
-}
-
-function unbase64(text: string): Uint8Array {
-  const binary = atob(text);
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
-}
-
 function peer(): PeerClient {
   if (!client) throw new Error('lab: call start() first');
   return client;
@@ -54,17 +42,8 @@ async function sha256(bytes: Uint8Array): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-async function labTorrent(info: TorrentInfo): Promise<LabTorrent> {
-  // The .torrent bytes come from the magnet-free path: read them back via the worker's list (same metainfo).
-  return {
-    info_hash: info.info_hash,
-    name: info.name,
-    length: info.length,
-    piece_length: info.piece_length,
-    piece_count: info.piece_count,
-    magnet_uri: info.magnet_uri,
-    torrent_file_b64: base64(await peer().call('torrent.metainfo', { info_hash: info.info_hash })),
-  };
+function labTorrent(info: TorrentInfo): Promise<LabTorrent> {
+  return sharedLabTorrent(peer(), info);
 }
 
 function labStatus(s: TorrentStatus | undefined): LabStatus {

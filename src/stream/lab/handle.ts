@@ -2,26 +2,9 @@
 // Everything crossing page.evaluate is JSON-friendly (bytes as base64).
 import type { VideoSpec } from './video-generator.ts';
 
-export interface StreamLabTorrent {
-  info_hash: string;
-  name: string;
-  length: number;
-  piece_length: number;
-  piece_count: number;
-  magnet_uri: string;
-  torrent_file_b64: string;
-}
-
-export interface StreamLabStatus {
-  progress: number;
-  downloaded: number;
-  uploaded: number;
-  done: boolean;
-  num_peers: number;
-  /** Decimal strings (units). */
-  paid_units: string;
-  earned_units: string;
-}
+/** The same JSON shapes as the peer lab's (src/lab/handle.ts). */
+export type { LabStatus as StreamLabStatus, LabTorrent as StreamLabTorrent } from '../../lab/handle.ts';
+import type { LabStatus as StreamLabStatus, LabTorrent as StreamLabTorrent } from '../../lab/handle.ts';
 
 export interface StreamLabStartOptions {
   namespace?: string;

@@ -9,6 +9,7 @@ import type { StreamLabHandle, StreamLabTorrent } from './handle.ts';
 import { idbVaultStorage } from '../../wallet/vault-storage.ts';
 import { browserWalletDeps, WalletVault } from '../../wallet/wallet-vault.ts';
 import { DEFAULT_VIDEO, generateWebm } from './video-generator.ts';
+import { labTorrent as sharedLabTorrent, unbase64 } from '../../lab/lab-json.ts';
 
 const log = document.getElementById('log');
 /** Where shareVideo() leaves the test video for other pages of the same browser context. */
@@ -39,30 +40,9 @@ function peer(): PeerClient {
   return client;
 }
 
-function base64(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
-}
-
-function unbase64(text: string): Uint8Array {
-  const binary = atob(text);
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
-}
-
-async function labTorrent(info: TorrentInfo): Promise<StreamLabTorrent> {
+function labTorrent(info: TorrentInfo): Promise<StreamLabTorrent> {
   torrents.set(info.info_hash, info);
-  return {
-    info_hash: info.info_hash,
-    name: info.name,
-    length: info.length,
-    piece_length: info.piece_length,
-    piece_count: info.piece_count,
-    magnet_uri: info.magnet_uri,
-    torrent_file_b64: base64(await peer().call('torrent.metainfo', { info_hash: info.info_hash })),
-  };
+  return sharedLabTorrent(peer(), info);
 }
 
 const handle: StreamLabHandle = {
