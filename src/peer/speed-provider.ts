@@ -82,9 +82,18 @@ export class ProviderSession {
     wire.piece = (index, offset, buffer) => this.#offer(index, offset, buffer);
   }
 
+  /** Earned from this requester while the wire lasted: closed sessions plus the current one. */
   get earned_units(): Units {
+    return this.retired_units + this.session_earned_units;
+  }
+
+  /** Earned in the current paid session (its channel may still be open). */
+  get session_earned_units(): Units {
     return this.payee ? earnedUnits(this.payee) : 0n;
   }
+
+  /** Earned in sessions that closed and were replaced by a new one on this wire. */
+  retired_units: Units = 0n;
 
   get price_units_per_kib(): Units | null {
     return this.payee?.price_units_per_kib ?? null;
@@ -100,6 +109,7 @@ export class ProviderSession {
     const key = this.#deps.ctx.paymentKey;
     if (!key) return;
     if (!this.payee || this.payee.phase === 'Closed') {
+      if (this.payee) this.retired_units += earnedUnits(this.payee);
       this.payee = createPayee(
         { payee_key: key, payer_key: this.payer_key, piece_length_bytes: this.#deps.piece_length, min_escrow_units: 0n },
         price_units_per_kib,

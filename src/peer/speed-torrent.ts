@@ -73,8 +73,11 @@ export class SpeedTorrent implements TorrentHooks {
 
   paid_units = (): bigint => this.#paidClosed_units + this.#requesters().reduce((sum, r) => sum + r.paid_units, 0n);
 
+  /** Earned in sessions that closed and were replaced on wires since gone (kept so the total never drops). */
+  #earnedRetired_units = 0n;
+
   earned_units = (): bigint => {
-    let sum = this.#payees.earned_units();
+    let sum = this.#payees.earned_units() + this.#earnedRetired_units;
     for (const s of this.#wires.values()) sum += s.provider?.earned_units ?? 0n;
     return sum;
   };
@@ -222,7 +225,10 @@ export class SpeedTorrent implements TorrentHooks {
       state.requester.close();
     }
     const provider = state.provider;
-    if (provider) this.#payees.release(provider.payer_key, provider.detach(), () => provider.earned_units);
+    if (provider) {
+      this.#earnedRetired_units += provider.retired_units;
+      this.#payees.release(provider.payer_key, provider.detach(), () => provider.session_earned_units);
+    }
     this.#scheduleRound(INTEREST_ROUND_DELAY_MS);
   }
 
