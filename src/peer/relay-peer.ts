@@ -43,7 +43,7 @@ export function relayPeer(peer: SimplePeer, port: MessagePort, onClose: (reason:
   peer.on('error', (error: Error) => close(`datachannel error: ${error.message}`, true));
 
   const channel = (peer as unknown as { _channel?: RTCDataChannel | null })._channel;
-  const io = channel ? direct(channel, port, stats, () => close('remote closed', true)) : viaStream(peer, port, stats);
+  const io = channel ? direct(peer, channel, port, stats, () => close('remote closed', true)) : viaStream(peer, port, stats);
   port.onmessage = (event: MessageEvent) => {
     if (closed) return;
     const frame = parseFrame(event.data);
@@ -55,9 +55,26 @@ export function relayPeer(peer: SimplePeer, port: MessagePort, onClose: (reason:
   return stats;
 }
 
-/** Straight between the RTCDataChannel and the port. */
-function direct(channel: RTCDataChannel, port: MessagePort, stats: RelayStats, onClose: () => void): { send(bytes: Uint8Array): void } {
+/**
+ * Straight between the RTCDataChannel and the port. simple-peer emits 'connect' only after an asynchronous stats
+ * lookup (retried every 100 ms until ICE reports a candidate pair) while the datachannel is already open, so the
+ * remote, whose 'connect' may come first, can send its first bytes (its BitTorrent handshake) before this side
+ * takes the channel over: simple-peer has queued them in its own stream. They go to the worker first. Dropped, this
+ * side's wire would read the remote's next message as a handshake and end the connection (or wait out webtorrent's
+ * 25 s handshake timeout), and the two peers would meet again only at a later announce.
+ */
+function direct(peer: SimplePeer, channel: RTCDataChannel, port: MessagePort, stats: RelayStats, onClose: () => void): { send(bytes: Uint8Array): void } {
   let waitingAck = 0;
+  // streamx opens a readable lazily, so read() would return null here: take simple-peer's queue as it stands.
+  const queued = (peer as unknown as { _readableState?: { buffered: number; shift(): unknown } })._readableState;
+  while (queued && queued.buffered > 0) {
+    const chunk = queued.shift();
+    if (chunk === undefined) break;
+    if (!(chunk instanceof Uint8Array)) continue;
+    stats.to_worker_bytes += chunk.length;
+    const buffer = transferableBuffer(chunk);
+    port.postMessage(buffer, [buffer]);
+  }
   channel.binaryType = 'arraybuffer';
   // simple-peer's own 'close' waits for its readable side to be consumed, which never happens here: watch the channel.
   channel.addEventListener('close', onClose);

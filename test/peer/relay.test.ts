@@ -1,8 +1,12 @@
 // The UI↔worker byte relay: frame validation, and the worker-side duplex over a real MessageChannel — bytes both
-// ways as transferred buffers, coalesced writes, the acknowledgement window, and close in either direction.
+// ways as transferred buffers, coalesced writes, the acknowledgement window, and close in either direction; and the
+// UI side taking a datachannel over from simple-peer without losing what arrived before.
+import type SimplePeer from '@thaunknown/simple-peer/lite.js';
+import { Duplex } from 'streamx';
 import { describe, expect, test } from 'vitest';
 import { ackFrame, closeFrame, MAX_FRAME_BYTES, parseFrame, RELAY_WINDOW_BYTES } from '../../src/peer/relay-frames.ts';
 import { RelayDuplex } from '../../src/peer/relay-duplex.ts';
+import { relayPeer } from '../../src/peer/relay-peer.ts';
 
 const tick = (ms = 5) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -107,5 +111,33 @@ describe('worker duplex', () => {
     await tick();
     expect(b.received).toContainEqual({ t: 'close', reason: 'closed by the worker' });
     b.close();
+  });
+});
+
+describe('UI relay', () => {
+  test('bytes the remote sent before simple-peer reported the connection reach the worker first, in order', async () => {
+    // simple-peer (a streamx Duplex) queues what its datachannel delivers until it emits 'connect', which waits on
+    // an asynchronous stats lookup: the remote's handshake can be sitting there when the relay takes over.
+    const peer = new Duplex();
+    const channel = {
+      readyState: 'open', binaryType: 'blob', bufferedAmount: 0, bufferedAmountLowThreshold: 0,
+      onmessage: null as ((event: { data: ArrayBuffer }) => void) | null, onbufferedamountlow: null,
+      addEventListener: () => {}, send: () => {}, close: () => {},
+    };
+    Object.assign(peer, { _channel: channel });
+    peer.push(new Uint8Array([1, 2, 3]));
+    peer.push(new Uint8Array([4]));
+    const ports = new MessageChannel();
+    const worker: number[] = [];
+    ports.port2.onmessage = (event: MessageEvent) => {
+      if (event.data instanceof ArrayBuffer) worker.push(...new Uint8Array(event.data));
+    };
+    const stats = relayPeer(peer as unknown as SimplePeer, ports.port1, () => {});
+    channel.onmessage?.({ data: new Uint8Array([5, 6]).buffer });
+    await tick(20);
+    expect(worker).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(stats.to_worker_bytes).toBe(6);
+    ports.port1.close();
+    ports.port2.close();
   });
 });
