@@ -41,7 +41,8 @@ for (const suite of new Set(all.map((r) => r.suite ?? ''))) {
   for (const unit of new Set(ofSuite.map((r) => r.unit))) {
     const rows = ofSuite.filter((r) => r.unit === unit && Number.isFinite(r.value));
     if (rows.length < 2) continue;
-    const name = `${suite}-${unit.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '')}.svg`;
+    const slug = unit.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '') || 'ratio';
+    const name = `${suite}-${slug}.svg`;
     const bars = rows.map((r) => ({ label: r.name.length > 30 ? `${r.name.slice(0, 29)}…` : r.name, values: [r.value] }));
     writeFileSync(join(out, name), barChart(`${suite}: ${unit}`, unit, [unit], bars));
     charts.push(name);
