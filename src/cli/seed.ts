@@ -5,7 +5,7 @@
 // by Playwright: one persistent browser profile per seeder keeps the payment key, the torrents and their pieces, so a
 // restart resumes seeding without re-hashing. It talks to a running `npm start` (ledger, tracker) and prints the
 // magnet links, then a status line every few seconds until Ctrl-C.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Page } from '@playwright/test';
@@ -25,6 +25,8 @@ options:
   --no-speed          seed as a plain BitTorrent peer (no payments)
   --interval <s>      seconds between status lines (default 5)`;
 
+/** While hashing, a line this often. */
+const HASHING_TICK_MS = 5000;
 /** Status lines stop after this many consecutive failures to read the page (the browser is gone). */
 const MAX_STATUS_FAILURES = 3;
 
@@ -119,12 +121,17 @@ async function main(): Promise<void> {
       document.body.append(input);
     });
     await page.setInputFiles('#seed-files', o.files);
-    console.log(`hashing ${o.files.length} file(s)…`);
+    const total = o.files.reduce((sum, file) => sum + statSync(file).size, 0);
+    console.log(`hashing ${o.files.length} file(s), ${mib(total)}…`);
     const started = Date.now();
-    const torrent = await page.evaluate(
-      (x) => window.seedpayLab.seedInput('#seed-files', { speed: x.speed, ...(x.name ? { name: x.name } : {}) }),
-      { speed: o.speed, name: o.name },
-    );
+    // Hashing reports no progress of its own: say it is still working, so a large file does not look hung.
+    const ticker = setInterval(() => console.log(`  still hashing, ${Math.round((Date.now() - started) / 1000)} s`), HASHING_TICK_MS);
+    const torrent = await page
+      .evaluate(
+        (x) => window.seedpayLab.seedInput('#seed-files', { speed: x.speed, ...(x.name ? { name: x.name } : {}) }),
+        { speed: o.speed, name: o.name },
+      )
+      .finally(() => clearInterval(ticker));
     console.log(`seeding ${torrent.name} (${mib(torrent.length)}, ${torrent.piece_count} pieces, hashed in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   }
   const torrents = await page.evaluate(() => window.seedpayLab.list());

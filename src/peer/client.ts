@@ -114,11 +114,12 @@ export class PeerClient {
     return this.call('torrent.add', { source, speed }, { timeout_ms: source.kind === 'magnet' ? MAGNET_TIMEOUT_MS : SEED_TIMEOUT_MS });
   }
 
-  seed(files: File[], options: { name?: string; speed?: boolean; piece_length?: number } = {}): Promise<TorrentInfo> {
+  /** Hashes and seeds files; `timeout_ms` (default SEED_TIMEOUT_MS) bounds the hashing of very large inputs. */
+  seed(files: File[], options: { name?: string; speed?: boolean; piece_length?: number; timeout_ms?: number } = {}): Promise<TorrentInfo> {
     return this.call(
       'torrent.seed',
       { files, name: options.name ?? null, speed: options.speed ?? true, piece_length: options.piece_length ?? null },
-      { timeout_ms: SEED_TIMEOUT_MS },
+      { timeout_ms: options.timeout_ms ?? SEED_TIMEOUT_MS },
     );
   }
 
