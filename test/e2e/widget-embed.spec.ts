@@ -6,7 +6,7 @@
 // never more than the cap.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { expect, test, type Frame, type Page } from '@playwright/test';
+import { expect, test, type BrowserContext, type Frame, type Page } from '@playwright/test';
 import { RESERVE_UNITS_PER_KIB } from './peer-helpers.ts';
 import { openStreamLab, playedPast, seedpayUrl, seedTestVideo } from './stream-helpers.ts';
 import { createWallet, PASSWORD, walletAddresses } from './wallet-helpers.ts';
@@ -41,6 +41,15 @@ async function serveHost(html: string): Promise<{ server: Server; url: string }>
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
 }
 
+/** A visitor's tab on the host page (served from another port), with the page errors it collects. */
+async function visitHost(visitor: BrowserContext, magnet: string): Promise<{ host: { server: Server; url: string }; page: Page; errors: string[] }> {
+  const host = await serveHost(hostPage(seedpayUrl(), magnet));
+  const page = await visitor.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  return { host, page, errors };
+}
+
 async function embedFrame(page: Page): Promise<Frame> {
   await expect.poll(() => page.frames().some((f) => f.url().includes('/embed.html?')), { timeout: 30_000 }).toBe(true);
   return page.frames().find((f) => f.url().includes('/embed.html?')) as Frame;
@@ -58,11 +67,8 @@ test('a third-party page embeds the widget, plays the video, and cannot reach th
   await seedpayTab.evaluate(() => window.seedpayStream.createWallet('correct horse battery'));
   await seedpayTab.close();
 
-  const host = await serveHost(hostPage(seedpayUrl(), seeded.magnet_uri));
+  const { host, page, errors } = await visitHost(visitor, seeded.magnet_uri);
   expect(new URL(host.url).origin).not.toBe(new URL(seedpayUrl()).origin);
-  const page = await visitor.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
   try {
     await page.goto(host.url);
     const frame = await embedFrame(page);
@@ -132,10 +138,7 @@ test('a visitor with a funded wallet consents in the embed: the paid seeder earn
   expect(funded).toBeGreaterThan(CAP_UNITS);
 
   const seeded = await seedTestVideo(seeder, { seconds: 30, bitrate_bps: 1_200_000, noise: 0.05 }, 'widget-paid.webm', true);
-  const host = await serveHost(hostPage(seedpayUrl(), seeded.magnet_uri));
-  const page = await visitor.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
+  const { host, page, errors } = await visitHost(visitor, seeded.magnet_uri);
   try {
     await page.goto(host.url);
     const frame = await embedFrame(page);
