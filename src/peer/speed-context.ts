@@ -48,6 +48,11 @@ export class BanList {
     return false;
   }
 
+  /** Takes back bans saved by an earlier run (those still running), without reporting them as new. */
+  load(entries: readonly (readonly [string, number])[], now_ms: number): void {
+    for (const [id, until] of entries) if (until > now_ms && id) this.#until.set(id, until);
+  }
+
   /** Bans still running at `now_ms`, newest last, at most `limit`. */
   active(now_ms: number, limit: number): Array<[string, number]> {
     return [...this.#until].filter(([, until]) => until > now_ms).slice(-limit);
@@ -60,6 +65,8 @@ export const SPEED_STATE_KEY = 'speed-state:v1';
 export const MAX_SAVED_BANS = 2000;
 /** Per-torrent spend entries saved at most (the most recently spent-on torrents). */
 export const MAX_SAVED_TORRENT_SPEND = 1000;
+/** Spend and bans are written at most this often (a payment is per piece; its write need not be). */
+export const SPEED_STATE_SAVE_DELAY_MS = 250;
 
 interface SavedSpeedState {
   readonly day_start_ms: number;
@@ -109,8 +116,8 @@ export class SpeedContext {
 
   /**
    * Loads spend and bans saved by an earlier run (call once storage is open, before payments start): a reload must
-   * neither reset the daily cap nor pardon a banned peer. What was spent before a crash in the last moments before
-   * the save landed is the only spend that can be missed (one write per payment is queued, not awaited).
+   * neither reset the daily cap nor pardon a banned peer. Saves are batched (SPEED_STATE_SAVE_DELAY_MS), so what was
+   * spent in the last moments before a crash is the only spend that can be missed.
    */
   async restore(): Promise<void> {
     if (this.#restored) return;
@@ -123,27 +130,27 @@ export class SpeedContext {
       this.#daySpent_units += BigInt(saved.day_spent_units);
     }
     for (const [hash, units] of saved.torrents) this.#spentByTorrent.set(hash, (this.#spentByTorrent.get(hash) ?? 0n) + BigInt(units));
-    const onChange = this.bans.onChange;
-    this.bans.onChange = () => {};
-    for (const [id, until] of saved.bans) if (until > now) this.bans.ban([id], until);
-    this.bans.onChange = onChange;
+    this.bans.load(saved.bans, now);
   }
 
   #restored = false;
   #saving: Promise<void> = Promise.resolve();
-  #saveQueued = false;
+  #saveTimer: ReturnType<typeof setTimeout> | null = null;
 
-  /** Resolves once every queued save has been written (tests, shutdown). */
+  /** Resolves once every change so far has been written (tests, shutdown). */
   saved(): Promise<void> {
-    return this.#saving;
+    return this.#saveTimer ? this.#write() : this.#saving;
   }
 
-  /** Queues one write of spend and bans; writes requested while one is queued share it. */
+  /** Payments come once per piece: their spend (and any new ban) goes out in one write per batch. */
   #save(): void {
-    if (this.#saveQueued) return;
-    this.#saveQueued = true;
+    this.#saveTimer ??= setTimeout(() => void this.#write(), SPEED_STATE_SAVE_DELAY_MS);
+  }
+
+  #write(): Promise<void> {
+    if (this.#saveTimer) clearTimeout(this.#saveTimer);
+    this.#saveTimer = null;
     this.#saving = this.#saving.then(async () => {
-      this.#saveQueued = false;
       const storage = this.storage;
       if (!storage) return;
       const state: SavedSpeedState = {
@@ -154,6 +161,7 @@ export class SpeedContext {
       };
       await storage.saveChannel(SPEED_STATE_KEY, state).catch((error: unknown) => this.log('warn', `could not save spend and bans: ${String(error)}`));
     });
+    return this.#saving;
   }
 
   now(): number {

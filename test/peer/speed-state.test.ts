@@ -17,11 +17,15 @@ const SETTINGS: SpeedSettings = {
 
 function memoryStorage() {
   const records = new Map<string, string>();
+  const writes = { count: 0 };
   const storage = {
     loadChannel: async (key: string) => (records.has(key) ? (JSON.parse(records.get(key) as string) as unknown) : undefined),
-    saveChannel: async (key: string, json: unknown) => void records.set(key, JSON.stringify(json)),
+    saveChannel: async (key: string, json: unknown) => {
+      writes.count++;
+      records.set(key, JSON.stringify(json));
+    },
   } as unknown as PeerStorage;
-  return { records, storage };
+  return { records, storage, writes };
 }
 
 function context(storage: PeerStorage, now: () => number): SpeedContext {
@@ -54,6 +58,21 @@ describe('speed state across restarts', () => {
     // Restoring twice (init called again) does not count anything twice.
     await second.restore();
     expect(second.budget(HASH_A).day_spent_units).toBe(800n);
+  });
+
+  it('writes a burst of payments once, not once per piece', async () => {
+    const { storage, writes } = memoryStorage();
+    const ctx = context(storage, () => Date.now());
+    // Payments arrive a few milliseconds apart (one per verified piece), each after the previous write finished.
+    for (let i = 0; i < 20; i++) {
+      ctx.recordSpend(HASH_A, 5n);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await ctx.saved();
+    expect(writes.count).toBe(1);
+    const again = context(storage, () => Date.now());
+    await again.restore();
+    expect(again.budget(HASH_A).torrent_spent_units).toBe(100n);
   });
 
   it('starts a new day once the saved day is over, keeping per-torrent spend', async () => {
