@@ -77,12 +77,11 @@ function options(argv: string[]): Options {
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const btt = (units: string) => `${formatBtt(BigInt(units))} BTT`;
 
-async function status(page: Page): Promise<string> {
-  const lines = await page.evaluate(async () => {
-    const lab = window.seedpayLab;
-    const torrents = await lab.list();
-    return Promise.all(torrents.map(async (t) => ({ name: t.name, s: await lab.status(t.info_hash) })));
-  });
+/** One line per torrent; the torrents are read once at start (their .torrent bytes need not cross every tick). */
+async function status(page: Page, torrents: readonly { name: string; info_hash: string }[]): Promise<string> {
+  const lines = await Promise.all(
+    torrents.map(async (t) => ({ name: t.name, s: await page.evaluate((h) => window.seedpayLab.status(h), t.info_hash) })),
+  );
   return lines
     .map(({ name, s }) => `${name}: ${s.num_peers} peer(s), uploaded ${mib(s.uploaded)}, earned ${btt(s.earned_units)}`)
     .join('\n');
@@ -140,7 +139,7 @@ async function main(): Promise<void> {
 
   let failures = 0;
   const timer = setInterval(() => {
-    status(page).then(
+    status(page, torrents).then(
       (text) => {
         failures = 0;
         console.log(`[${new Date().toISOString().slice(11, 19)}] ${text}`);
