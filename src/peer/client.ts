@@ -9,7 +9,11 @@ import {
 } from './rpc-schema.ts';
 import { Signaling } from './signaling.ts';
 
-export type { PeerEvent, PeerStatus, SpeedSettings, TorrentInfo, TorrentStatus, WalletEvent } from './rpc-schema.ts';
+// The peer's public surface for the layers above it (app, widget, player, lab): they import from this file only.
+export type {
+  FilePieces, PeerEvent, PeerStatus, SpeedSettings, TorrentInfo, TorrentSource, TorrentStatus, WalletEvent,
+} from './rpc-schema.ts';
+export { MAX_READ_BYTES } from './rpc-schema.ts';
 export { RpcError } from './rpc.ts';
 
 /** Connections per torrent the UI keeps open (each is an RTCPeerConnection on this thread). */

@@ -2,9 +2,12 @@
 // and the validators each side runs on what crosses (structured clone carries bigint, Uint8Array, File and
 // CryptoKey as they are). Amounts are bigint base units; info hashes and peer ids are lowercase hex.
 import type { Units } from '../protocol/money.ts';
+import type { FilePieces } from '../stream/serve/worker-stream.ts';
 import {
   arrayOf, bool, bytes, exact, fail, hex, integer, literal, nullable, object, oneOf, string, units, type Check,
 } from './rpc-validate.ts';
+
+export type { FilePieces } from '../stream/serve/worker-stream.ts';
 
 /** Commands a single call may take before the caller gives up (a seed hashes a file first: allow a while). */
 export const RPC_TIMEOUT_MS = 30_000;
@@ -146,8 +149,8 @@ export interface Commands {
   'test.misbehave': { params: { mode: Misbehaviour }; result: Record<string, never> };
   /** Hands the worker one connected datachannel's relay port (transferred). */
   'peer.attach': { params: { info_hash: InfoHash; peer_id: string; port: MessagePort }; result: { accepted: boolean } };
-  // -- streaming playback (owned by src/stream; handlers in src/stream/worker-stream.ts) --
-  /** Serves one HTTP byte range of a file on `port` (transferred) to the service worker: src/stream/stream-protocol.ts. */
+  // -- streaming playback (owned by src/stream; handlers in src/stream/serve/worker-stream.ts) --
+  /** Serves one HTTP byte range of a file on `port` (transferred) to the service worker: src/stream/serve/stream-protocol.ts. */
   'stream.open': { params: { info_hash: InfoHash; file_index: number; range: string | null; port: MessagePort }; result: { accepted: boolean } };
   /** Which of a file's pieces are verified, for the player's buffered bar. */
   'stream.pieces': { params: { info_hash: InfoHash; file_index: number }; result: FilePieces };
@@ -161,17 +164,6 @@ export interface TorrentDetail {
   readonly pieces: Uint8Array;
   /** Verified bytes per file, in file order. */
   readonly file_bytes: number[];
-}
-
-/** Streaming playback: a file's pieces; bit i of `have` (MSB first) is piece first_piece + i. */
-export interface FilePieces {
-  readonly piece_length: number;
-  readonly first_piece: number;
-  readonly piece_count: number;
-  readonly file_offset: number;
-  readonly file_length: number;
-  readonly have: Uint8Array;
-  readonly done: boolean;
 }
 
 export type CommandName = keyof Commands;

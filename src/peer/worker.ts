@@ -3,12 +3,14 @@ import { PeerEngine } from './engine.ts';
 import { RpcServer, type Endpoint } from './rpc.ts';
 import { SEED_TIMEOUT_MS } from './rpc-schema.ts';
 import { installSpeed } from './speed-install.ts';
-import { filePieces, openStream } from '../stream/worker-stream.ts'; // streaming playback (src/stream)
+import { filePieces, openStream, type TorrentLookup } from '../stream/serve/worker-stream.ts'; // streaming playback (src/stream)
 
 const scope = self as unknown as Endpoint;
 let server: RpcServer | null = null;
 const engine = new PeerEngine((event) => server?.emit(event));
 const speed = installSpeed(engine, (event) => server?.emit(event));
+/** Streaming finds its torrent here; src/stream knows nothing of the engine. */
+const torrentOf: TorrentLookup = (info_hash) => engine.torrents.get(info_hash)?.torrent;
 
 /** Magnets wait for metadata from peers; the UI's own timeout is the one the user sees. */
 const MAGNET_METADATA_TIMEOUT_MS = 10 * 60_000;
@@ -52,7 +54,7 @@ server = new RpcServer(scope, {
     return {};
   },
   'peer.attach': ({ info_hash, peer_id, port }) => ({ accepted: engine.attach(info_hash, peer_id, port) }),
-  // Streaming playback (src/stream/worker-stream.ts): a byte range over a port, and a file's verified pieces.
-  'stream.open': (params) => ({ accepted: openStream(engine, params) }),
-  'stream.pieces': (params) => filePieces(engine, params),
+  // Streaming playback (src/stream/serve/worker-stream.ts): a byte range over a port, and a file's verified pieces.
+  'stream.open': (params) => ({ accepted: openStream(torrentOf, params) }),
+  'stream.pieces': (params) => filePieces(torrentOf, params),
 });

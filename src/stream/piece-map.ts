@@ -1,7 +1,7 @@
 // What the player's bar draws: a file's pieces as runs of missing / free / paid (paid pieces are the ones a
 // `payment_sent` wallet event names; every other verified piece came free, from a legacy or free peer), and the
 // media element's buffered time ranges as fractions of the duration. Pure, so the bar stays a dumb view.
-import type { FilePieces } from '../peer/rpc-schema.ts';
+import type { FilePieces } from './serve/worker-stream.ts';
 
 export type PieceState = 'missing' | 'free' | 'paid';
 

@@ -26,6 +26,40 @@ export function idbVaultStorage(): VaultStorage {
   };
 }
 
+function request<T>(r: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
+  });
+}
+
+/** The vault's storage over a given IDBFactory (idb-keyval only knows the global one): the embed's storage-access
+ * handle. Same database layout as idbVaultStorage. */
+export function factoryVaultStorage(factory: IDBFactory): VaultStorage {
+  const open = () => {
+    const r = factory.open(VAULT_DB_NAME);
+    r.onupgradeneeded = () => r.result.createObjectStore(VAULT_STORE_NAME);
+    return request(r);
+  };
+  const run = async <T>(mode: IDBTransactionMode, op: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> => {
+    const db = await open();
+    try {
+      return await request(op(db.transaction(VAULT_STORE_NAME, mode).objectStore(VAULT_STORE_NAME)));
+    } finally {
+      db.close();
+    }
+  };
+  return {
+    load: () => run('readonly', (s) => s.get(RECORD_KEY)),
+    save: async (record: VaultRecord) => {
+      await run('readwrite', (s) => s.put({ ...record }, RECORD_KEY));
+    },
+    clear: async () => {
+      await run('readwrite', (s) => s.delete(RECORD_KEY));
+    },
+  };
+}
+
 export function memoryVaultStorage(): VaultStorage & { readonly value: unknown } {
   let value: unknown;
   return {

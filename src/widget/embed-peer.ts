@@ -2,8 +2,7 @@
 // is partitioned per top-level site, so it never mixes with the app's). The engine holds one Web Lock per
 // namespace, so several players on one page — or the app open in another tab — each take a free slot.
 import { PeerClient, RpcError } from '../peer/client.ts';
-import type { TorrentInfo } from '../peer/client.ts';
-import type { TorrentSource } from '../peer/rpc-schema.ts';
+import type { TorrentInfo, TorrentSource } from '../peer/client.ts';
 import type { EmbedSource } from './embed-params.ts';
 
 /** Players that can run at once in one browser (per top-level site once storage is partitioned). */

@@ -1,6 +1,6 @@
 // The player's bar model: verified pieces as runs of free/paid/missing, and buffered time as fractions.
 import { describe, expect, it } from 'vitest';
-import type { FilePieces } from '../../src/peer/rpc-schema.ts';
+import type { FilePieces } from '../../src/stream/serve/worker-stream.ts';
 import { bufferedSpans, isBuffered, pieceCounts, pieceRuns } from '../../src/stream/piece-map.ts';
 
 function pieces(bits: string, first_piece = 0): FilePieces {

@@ -6,8 +6,7 @@ import { PeerClient, type SpeedSettings, type TorrentInfo, type WalletEvent } fr
 import Player from '../Player.svelte';
 import { hasPiece } from '../piece-map.ts';
 import type { StreamLabHandle, StreamLabTorrent } from './handle.ts';
-import { idbVaultStorage } from '../../wallet/vault-storage.ts';
-import { browserWalletDeps, WalletVault } from '../../wallet/wallet-vault.ts';
+import { openBrowserWallet } from '../../wallet/index.ts';
 import { DEFAULT_VIDEO, generateWebm } from './video-generator.ts';
 import { labTorrent as sharedLabTorrent, unbase64 } from '../../lab/lab-json.ts';
 
@@ -134,7 +133,7 @@ const handle: StreamLabHandle = {
     return hasPiece(pieces, index);
   },
   async createWallet(password) {
-    const { session } = await new WalletVault(browserWalletDeps(idbVaultStorage())).create(password);
+    const { session } = await openBrowserWallet().create(password);
     return session.account.tronAddress;
   },
   async remove(info_hash) {

@@ -2,8 +2,7 @@
 // merges torrent info, status events and peer lists into one snapshot, and maps the app's settings onto the
 // peer's SpeedSettings. Paid-versus-free is kept here: bytes from peers we paid next to bytes from the rest.
 import { MAX_AMOUNT_UNITS } from '../../protocol/money.ts';
-import { DEFAULT_SPEED_SETTINGS, PeerClient, type PeerEvent, type PeerStatus as WirePeer, type SpeedSettings, type TorrentInfo, type TorrentStatus } from '../../peer/client.ts';
-import { MAX_READ_BYTES } from '../../peer/rpc-schema.ts';
+import { DEFAULT_SPEED_SETTINGS, MAX_READ_BYTES, PeerClient, type PeerEvent, type PeerStatus as WirePeer, type SpeedSettings, type TorrentInfo, type TorrentStatus } from '../../peer/client.ts';
 import { parseMagnet } from './magnet.ts';
 import type { InfoHash, PeerApi, PeerSettings, PeerSnapshot, PeerStatus, PeerSummary, TorrentDetail, TorrentSummary } from './peer-api.ts';
 

@@ -3,7 +3,7 @@
 import { spendingRateFromFraction } from '../../protocol/bidder.ts';
 import { DEFAULT_RESERVE_UNITS_PER_KIB } from '../../protocol/choker.ts';
 import { MAX_AMOUNT_UNITS, parseUnits, type Units } from '../../protocol/money.ts';
-import { DEFAULT_IDLE_LOCK_MS, MAX_IDLE_LOCK_MS, MIN_IDLE_LOCK_MS } from '../../wallet/auto-lock.ts';
+import { DEFAULT_IDLE_LOCK_MS, MAX_IDLE_LOCK_MS, MIN_IDLE_LOCK_MS } from '../../wallet/index.ts';
 import { loadPref, savePref } from '../lib/prefs-store.ts';
 import type { PeerSettings } from '../peer/peer-api.ts';
 

@@ -2,12 +2,10 @@
 // unlocked session (a non-extractable CryptoKey, never secret bytes) stays private here and is handed to the peer
 // and the ledger through onSession; locking drops it everywhere.
 import type { Signer } from '../../protocol/ed25519.ts';
-import { IdleLock } from '../../wallet/auto-lock.ts';
-import { isValidPhrase, unknownWords } from '../../wallet/derive.ts';
-import { checkPassword, PasswordPolicyError } from '../../wallet/vault-crypto.ts';
-import { keyFileText, MAX_KEY_FILE_BYTES } from '../../wallet/vault-record.ts';
-import { idbVaultStorage } from '../../wallet/vault-storage.ts';
-import { browserWalletDeps, WalletVault, type WalletAccount, type WalletSession } from '../../wallet/wallet-vault.ts';
+import {
+  checkPassword, IdleLock, isValidPhrase, keyFileText, MAX_KEY_FILE_BYTES, openBrowserWallet, PasswordPolicyError, unknownWords,
+  type WalletAccount, type WalletSession,
+} from '../../wallet/index.ts';
 
 export type WalletStatus = 'loading' | 'empty' | 'locked' | 'unlocked' | 'damaged';
 export type LockReason = 'user' | 'idle' | null;
@@ -24,7 +22,7 @@ class WalletState {
   #busy = $state(false);
   #session: WalletSession | null = null;
   #listeners = new Set<SessionListener>();
-  #vault = new WalletVault(browserWalletDeps(idbVaultStorage()));
+  #vault = openBrowserWallet();
   #idle = new IdleLock(() => this.lock('idle'));
 
   get status(): WalletStatus {

@@ -2,7 +2,7 @@
 // and the malformed headers RFC 9110 says to ignore.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { contentRange, rangeLength, resolveRange } from '../../src/stream/range.ts';
+import { contentRange, rangeLength, resolveRange } from '../../../src/stream/serve/range.ts';
 
 describe('resolveRange', () => {
   it('serves the whole file with 200 without a Range header', () => {

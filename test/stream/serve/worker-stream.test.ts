@@ -1,8 +1,7 @@
 // The worker's side of a streamed response, against a fake torrent file: the head, one chunk per pull, exact
 // range cuts (also where WebTorrent ignores end=0), cancel releasing the reader, and the piece bitfield.
 import { describe, expect, it } from 'vitest';
-import type { PeerEngine } from '../../src/peer/engine.ts';
-import { filePieces, openStream, openStreamCount } from '../../src/stream/worker-stream.ts';
+import { filePieces, openStream, openStreamCount, type TorrentLookup } from '../../../src/stream/serve/worker-stream.ts';
 
 const HASH = 'ab'.repeat(20);
 const LENGTH = 100_000;
@@ -34,7 +33,7 @@ function fakeEngine(options: { chunk?: number; verified?: (piece: number) => boo
     },
   };
   const torrent = { destroyed: false, done: false, files: [file], pieceLength: 16_384, bitfield: { get: options.verified ?? ((i: number) => i % 2 === 0) } };
-  const engine = { torrents: new Map([[HASH, { torrent }]]) } as unknown as PeerEngine;
+  const engine: TorrentLookup = (info_hash) => (info_hash === HASH ? torrent : undefined);
   return { engine, state };
 }
 
@@ -58,7 +57,7 @@ function client(port: MessagePort) {
   };
 }
 
-async function readAll(range: string | null, engine: PeerEngine) {
+async function readAll(range: string | null, engine: TorrentLookup) {
   const channel = new MessageChannel();
   openStream(engine, { info_hash: HASH, file_index: 0, range, port: channel.port2 });
   const sw = client(channel.port1);

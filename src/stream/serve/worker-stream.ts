@@ -2,9 +2,8 @@
 // (stream-protocol.ts), and reports which of a file's pieces are verified. Reading through WebTorrent's file
 // stream selects the range's pieces and marks the ones the reader waits on critical, so piece priority follows
 // the playhead: every seek is a new range request, and cancelling the old one deselects its pieces.
-import type { PeerEngine } from '../peer/engine.ts';
-import type { FilePieces } from '../peer/rpc-schema.ts';
-import type { Torrent, TorrentFile } from '../peer/webtorrent.ts';
+// It sits below the peer (docs/architecture.md): the peer's worker passes in how to find a torrent, and this file
+// names only the few torrent fields it reads, so it imports nothing of src/peer.
 import { mimeOf } from './mime.ts';
 import { rangeLength, resolveRange } from './range.ts';
 import { parseSwToWorker, type WorkerToSw } from './stream-protocol.ts';
@@ -18,14 +17,45 @@ export const MAX_CHUNK_BYTES = 1024 * 1024;
 /** A file of more pieces than this is not reported piece by piece (128 KiB of bitfield). */
 export const MAX_REPORTED_PIECES = 1 << 20;
 
+/** The fields of a WebTorrent file this server reads (src/peer/webtorrent.ts's TorrentFile has them). */
+export interface StreamFile {
+  readonly name: string;
+  readonly length: number;
+  readonly offset: number;
+  stream(options?: { start?: number; end?: number }): ReadableStream<Uint8Array>;
+}
+
+/** The fields of a WebTorrent torrent this server reads. */
+export interface StreamTorrent {
+  readonly destroyed: boolean;
+  readonly done: boolean;
+  readonly pieceLength: number;
+  readonly files: readonly StreamFile[];
+  readonly bitfield: { get(index: number): boolean };
+}
+
+/** How the peer's worker finds a torrent by info hash. */
+export type TorrentLookup = (info_hash: string) => StreamTorrent | undefined;
+
+/** Streaming playback: a file's pieces; bit i of `have` (MSB first) is piece first_piece + i. */
+export interface FilePieces {
+  readonly piece_length: number;
+  readonly first_piece: number;
+  readonly piece_count: number;
+  readonly file_offset: number;
+  readonly file_length: number;
+  readonly have: Uint8Array;
+  readonly done: boolean;
+}
+
 interface OpenStream {
   close(reason: string): void;
 }
 
 const open = new Set<OpenStream>();
 
-function fileOf(engine: PeerEngine, info_hash: string, file_index: number): { torrent: Torrent; file: TorrentFile } | null {
-  const torrent = engine.torrents.get(info_hash)?.torrent;
+function fileOf(lookup: TorrentLookup, info_hash: string, file_index: number): { torrent: StreamTorrent; file: StreamFile } | null {
+  const torrent = lookup(info_hash);
   if (!torrent || torrent.destroyed) return null;
   const file = torrent.files[file_index];
   return file ? { torrent, file } : null;
@@ -38,10 +68,10 @@ function ownBuffer(bytes: Uint8Array): ArrayBuffer {
 }
 
 /** Starts serving `range` of the file on `port`; returns false (after answering on the port) when there is no such file. */
-export function openStream(engine: PeerEngine, params: { info_hash: string; file_index: number; range: string | null; port: MessagePort }): boolean {
+export function openStream(lookup: TorrentLookup, params: { info_hash: string; file_index: number; range: string | null; port: MessagePort }): boolean {
   const { port } = params;
   const send = (message: WorkerToSw, transfer: Transferable[] = []) => port.postMessage(message, transfer);
-  const found = fileOf(engine, params.info_hash, params.file_index);
+  const found = fileOf(lookup, params.info_hash, params.file_index);
   if (!found) {
     send({ t: 'head', status: 404, message: 'no such torrent file in this peer' });
     port.close();
@@ -137,8 +167,8 @@ export function openStream(engine: PeerEngine, params: { info_hash: string; file
 }
 
 /** Which of the file's pieces are verified: bit i of `have` (MSB first) is piece first_piece + i. */
-export function filePieces(engine: PeerEngine, params: { info_hash: string; file_index: number }): FilePieces {
-  const found = fileOf(engine, params.info_hash, params.file_index);
+export function filePieces(lookup: TorrentLookup, params: { info_hash: string; file_index: number }): FilePieces {
+  const found = fileOf(lookup, params.info_hash, params.file_index);
   if (!found) throw new Error(`no file ${params.file_index} in torrent ${params.info_hash}`);
   const { torrent, file } = found;
   const piece_length = torrent.pieceLength;
