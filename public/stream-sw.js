@@ -4,7 +4,7 @@
 // responses whose bytes come from the requesting page's peer worker: the request goes to that page (clientId) with a
 // MessagePort, the page hands the port to its worker (RPC 'stream.open'), and the worker streams the range back on
 // it, one chunk per pull, so the media element's own reading pace is the backpressure. Message shapes:
-// src/stream/stream-protocol.ts. Plain JS because importScripts loads classic scripts only; keep it a thin relay —
+// src/stream/serve/stream-protocol.ts. Plain JS because importScripts loads classic scripts only; keep it a thin relay —
 // range resolution and validation live in TypeScript on the worker side.
 (() => {
   const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
