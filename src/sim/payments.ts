@@ -162,16 +162,13 @@ function payerDo(sw: Swarm, s: Stream, event: PayerEvent, now: number): void {
 }
 
 function payeeDo(sw: Swarm, s: Stream, event: PayeeEvent, now: number): void {
-  const prev = s.payee;
-  if (!prev) return;
-  const step = crankPayee(prev, event, now);
+  if (!s.payee) return;
+  const before = earnedUnits(s.payee);
+  const step = crankPayee(s.payee, event, now);
   sw.recorder.payee_cranks++;
-  const next = step.state;
-  s.payee = next;
+  s.payee = step.state;
   const { up, down } = s;
-  // Earnings live in the channel record and the settled total: when neither object changed, nothing was earned
-  // (two bigint sums skipped on most cranks of a ten-million-piece run).
-  const earned = next.channel === prev.channel && next.settled_units === prev.settled_units ? 0n : earnedUnits(next) - earnedUnits(prev);
+  const earned = earnedUnits(step.state) - before;
   if (earned > 0n) {
     up.earned_units += earned;
     s.unpaid_pieces--;
