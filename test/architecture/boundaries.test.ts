@@ -40,7 +40,9 @@ describe('the checker', () => {
     expect(violations('widget/X.svelte', "<script>import { RpcServer } from '../peer/rpc.ts';</script>")).toHaveLength(1);
     expect(violations('stream/serve/x.ts', "import type { PeerEngine } from '../../peer/engine.ts';")).toHaveLength(1);
     expect(violations('sim/x.ts', "new Worker(new URL('../peer/worker.ts', import.meta.url));")).toHaveLength(1);
-    expect(violations('services/x.ts', '')).toHaveLength(1);
+    expect(violations('nowhere/x.ts', '')).toHaveLength(1);
+    expect(violations('services/proxy/x.ts', "import BitField from 'bitfield'; import { lookup } from 'node:dns';")).toEqual([]);
+    expect(violations('services/proxy/x.ts', "import { PeerClient } from '../../peer/client.ts';")).toHaveLength(1);
     expect(violations('server/x.ts', "import x from '../../test/x.ts';")).toHaveLength(1);
   });
 

@@ -22,6 +22,9 @@ export const LAYERS: readonly Layer[] = [
   { dir: 'ledger', may_import: ['protocol'], packages: [...NOBLE, 'node:', 'hono', '@hono/node-server', 'better-sqlite3', 'pg'] },
   { dir: 'sim', may_import: ['protocol'], packages: [...NOBLE, 'node:'] },
   { dir: 'stream/serve', may_import: [], packages: [] },
+  // The paid services (proxy now; storage, CDN planned). Beside the peer: the Node provider's fetcher and address
+  // guard (safe-fetch.ts, address-guard.ts) use node:, the chunk plan (chunk-plan.ts) is pure.
+  { dir: 'services', may_import: ['protocol'], packages: ['node:', 'bitfield'] },
   { dir: 'peer', may_import: ['protocol', 'wallet', 'stream/serve'], packages: [...NOBLE, 'webtorrent/', '@thaunknown/simple-peer/', 'streamx', 'idb-keyval'] },
   { dir: 'pwa', may_import: [], packages: ['virtual:pwa-register'] },
   { dir: 'stream', may_import: ['protocol', 'stream/serve', 'peer'], packages: ['svelte'] },
