@@ -54,7 +54,7 @@ export interface FetchedBody {
 export type FetchFailure =
   | { readonly ok: false; readonly reason: GuardRefusal | 'dns_failed' | 'too_many_redirects' | 'bad_redirect'; readonly detail: string }
   | { readonly ok: false; readonly reason: 'range_not_satisfiable'; readonly total_length: number | null; readonly detail: string }
-  | { readonly ok: false; readonly reason: 'too_large' | 'timeout' | 'network_error' | 'bad_response' | 'weak_validator'; readonly detail: string }
+  | { readonly ok: false; readonly reason: 'too_large' | 'timeout' | 'network_error' | 'bad_response' | 'weak_validator' | 'bad_range'; readonly detail: string }
   | { readonly ok: false; readonly reason: 'http_status'; readonly status: number; readonly detail: string };
 
 export type SafeFetchResult = FetchedBody | FetchFailure;
@@ -69,6 +69,10 @@ type Hop =
 
 /** GET `input` on a requester's behalf. Never throws for anything the URL, DNS or the origin does. */
 export async function safeFetch(input: string, options: SafeFetchOptions = {}): Promise<SafeFetchResult> {
+  const range = options.range;
+  if (range && (!Number.isSafeInteger(range.start) || range.start < 0 || (range.end !== undefined && (!Number.isSafeInteger(range.end) || range.end < range.start)))) {
+    return { ok: false, reason: 'bad_range', detail: 'start and end must be integers, 0 <= start <= end' };
+  }
   if (options.if_range !== undefined && options.if_range.startsWith('W/')) {
     return { ok: false, reason: 'weak_validator', detail: 'If-Range needs a strong ETag (RFC 9110 13.1.5)' };
   }
@@ -175,6 +179,8 @@ function send(url: URL, host: string, ip: string, redirects: number, deadline: n
       if (declared > max_bytes) return fail('too_large', `Content-Length ${declared} > ${max_bytes}`);
       readBody(res, max_bytes, (body) => {
         if (body === null) return fail('too_large', `body over ${max_bytes} bytes`);
+        // A connection cut mid-body must not pass for a short file: the declared length has to arrive.
+        if (!res.complete || (Number.isFinite(declared) && body.length !== declared)) return fail('network_error', 'body cut short');
         const meta = describe(status, res.headers, body.length);
         if (!meta) return fail('bad_response', 'unusable Content-Range on a 206');
         finish({ kind: 'done', result: { ok: true, status, body, ...meta, final_url: url.href, redirects } });

@@ -36,6 +36,11 @@ export async function startOrigin(initial: Uint8Array, initial_etag = '"v1"'): P
     if (path === '/loop') return void res.writeHead(301, { location: '/loop' }).end();
     if (path === '/stall') return; // never answers: the timeout must fire
     if (path === '/huge') return void res.writeHead(200, { 'content-length': String(1 << 20) }).end(new Uint8Array(1 << 20));
+    if (path === '/truncated') {
+      res.writeHead(200, { 'content-length': '1000' });
+      res.write(new Uint8Array(500), () => res.destroy());
+      return;
+    }
     if (path === '/teapot') return void res.writeHead(418).end();
     if (path !== '/file') return void res.writeHead(404).end();
     const headers = { etag, 'last-modified': LAST_MODIFIED, 'content-type': 'application/octet-stream', 'accept-ranges': 'bytes' };

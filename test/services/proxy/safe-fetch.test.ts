@@ -128,6 +128,9 @@ describe('safe fetch: refusals before any socket', () => {
     expect(await safeFetch(`http://u:p@127.0.0.1:${origin.port}/`, { allow })).toMatchObject({ ok: false, reason: 'credentials_in_url' });
     expect(await safeFetch(`${origin.base}/file`, { allow, range: { start: 0 }, if_range: 'W/"v1"' })).toMatchObject({ ok: false, reason: 'weak_validator' });
     expect(await safeFetch('http://nowhere.test/', { resolve })).toMatchObject({ ok: false, reason: 'dns_failed' });
+    for (const range of [{ start: -1 }, { start: 1.5 }, { start: 10, end: 5 }, { start: Number.NaN }]) {
+      expect(await safeFetch(`${origin.base}/file`, { allow, range }), JSON.stringify(range)).toMatchObject({ ok: false, reason: 'bad_range' });
+    }
     expect(connects.count).toBe(0);
   });
 
@@ -163,6 +166,7 @@ describe('safe fetch: limits', () => {
     expect(await safeFetch(`${origin.base}/huge`, { allow, max_bytes: 1000 })).toMatchObject({ ok: false, reason: 'too_large' });
     expect(await safeFetch(`${origin.base}/stall`, { allow, timeout_ms: 300 })).toMatchObject({ ok: false, reason: 'timeout' });
     expect(await safeFetch(`${origin.base}/teapot`, { allow })).toMatchObject({ ok: false, reason: 'http_status', status: 418 });
+    expect(await safeFetch(`${origin.base}/truncated`, { allow })).toMatchObject({ ok: false, reason: 'network_error' });
     expect(await safeFetch(`${origin.base}/file`, { allow, max_bytes: FILE.length - 1 })).toMatchObject({ ok: false, reason: 'too_large' });
   });
 });
