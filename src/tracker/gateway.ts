@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { connect, type NatsConnection } from 'nats';
+import { ErrorCode, NatsError, connect, type NatsConnection } from 'nats';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
   GATEWAY_HEARTBEAT_SUBJECT,
@@ -35,6 +35,8 @@ const MAX_BAD_MESSAGES = 20;
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 /** A shard not heard from for this many heartbeat periods is out of the rendezvous set. */
 const SHARD_TIMEOUT_HEARTBEATS = 3.5;
+/** An announce's response from its shard; past this the announce is dropped (the peer re-announces). */
+const ANNOUNCE_TIMEOUT_MS = 5000;
 /** How long start waits for the first shard heartbeat (announces before it get a failure reason). */
 const FIRST_SHARD_WAIT_MS = 3000;
 
@@ -138,8 +140,25 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       send(conn, failureFrame('no swarm shard is available, retry later', info_hash));
       return false;
     }
-    nc.publish(shardSubject(shard), encode(message));
+    if (message.t === 'announce') void announce(conn, shard, message, true);
+    else nc.publish(shardSubject(shard), encode(message));
     return true;
+  }
+
+  /** An announce is a NATS request: the reply is the announcer's response frame. A shard whose process died has no
+   * subscription left, so NATS says "no responders" at once: the shard leaves the rendezvous set here and now and
+   * the announce goes to the new owner, instead of being lost until heartbeats time out. */
+  async function announce(conn: Conn, shard: string, message: ShardMessage, retry: boolean): Promise<void> {
+    try {
+      const reply = await nc.request(shardSubject(shard), encode(message), { timeout: ANNOUNCE_TIMEOUT_MS });
+      send(conn, new TextDecoder().decode(reply.data));
+    } catch (error) {
+      if (!(error instanceof NatsError) || error.code !== ErrorCode.NoResponders || !retry) return;
+      if (shards.delete(shard)) setShards();
+      const next = owner(message.info_hash);
+      if (next) void announce(conn, next, message, false);
+      else send(conn, failureFrame('no swarm shard is available, retry later', message.info_hash));
+    }
   }
 
   function refuse(connId: number, conn: Conn, reason: string, info_hash?: string): void {

@@ -62,36 +62,42 @@ export async function startShard(options: ShardOptions): Promise<RunningShard> {
     else batches.set(route.gw, [[route.conn, frame]]);
   };
 
-  const onMessage = (m: ShardMessage) => {
+  /** Handles one message; returns the announcer's response frame for an announce (sent as the NATS reply). */
+  const onMessage = (m: ShardMessage): string | null => {
     const now = Date.now();
     gateways.set(m.gw, now);
     const route: Route = { gw: m.gw, conn: m.conn };
     const info_hash = hexToBinary(m.info_hash);
     const peer_id = hexToBinary(m.peer_id);
     const batches = new Map<string, Array<[number, string]>>();
-    if (m.t === 'close') return table.close(m.info_hash, m.peer_id, route);
+    if (m.t === 'close') {
+      table.close(m.info_hash, m.peer_id, route);
+      return null;
+    }
     if (m.t === 'answer') {
       // As in bittorrent-tracker, answering is also an announce: the answerer is (still) in the swarm.
       table.announce({ info_hash: m.info_hash, peer_id: m.peer_id, event: 'update', left_zero: false, numwant: 0, route }, now);
       const to = table.route(m.info_hash, m.to_peer_id);
-      if (!to) return;
+      if (!to) return null;
       push(batches, to, JSON.stringify({ action: 'announce', answer: m.answer, offer_id: m.offer_id, peer_id, info_hash }));
-      return deliver(batches);
+      deliver(batches);
+      return null;
     }
     const result = table.announce({ info_hash: m.info_hash, peer_id: m.peer_id, event: m.event, left_zero: m.left_zero, numwant: m.offers.length, route }, now);
-    push(batches, route, JSON.stringify({ action: 'announce', complete: result.complete, incomplete: result.incomplete, info_hash, interval: interval_s }));
     result.targets.forEach((target, i) => {
       const o = m.offers[i];
       if (o) push(batches, target.route, JSON.stringify({ action: 'announce', offer: o.offer, offer_id: o.offer_id, peer_id, info_hash }));
     });
     deliver(batches);
+    return JSON.stringify({ action: 'announce', complete: result.complete, incomplete: result.incomplete, info_hash, interval: interval_s });
   };
 
   nc.subscribe(shardSubject(options.id), {
     callback: (err, msg) => {
       if (err) return;
       const m = decodeShardMessage(msg.data);
-      if (m) onMessage(m);
+      const response = m ? onMessage(m) : null;
+      if (response !== null && msg.reply) msg.respond(new TextEncoder().encode(response));
     },
   });
   nc.subscribe(GATEWAY_HEARTBEAT_SUBJECT, {

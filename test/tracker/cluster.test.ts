@@ -2,6 +2,7 @@
 // gateways), info hashes spread over shards by rendezvous hashing, and a dead shard or gateway is rebuilt from
 // re-announces.
 import { afterEach, describe, expect, it } from 'vitest';
+import { startGateway } from '../../src/tracker/gateway.ts';
 import { ownerOf } from '../../src/tracker/rendezvous.ts';
 import { binaryToHex } from '../../src/tracker/wire.ts';
 import { TEST_HEARTBEAT_MS, startTestCluster, until, type TestCluster } from './helpers/cluster.ts';
@@ -107,8 +108,8 @@ describe('tracker cluster', () => {
     await cluster.addShard('s1');
     await until(() => g1!.shards().length === 2 && g2!.shards().length === 2, 5000, 'shard back');
     a.announce(ih, {});
-    b.announce(ih, {});
     await a.next(isResponse(ih));
+    b.announce(ih, {});
     expect(await b.next(isResponse(ih))).toMatchObject({ incomplete: 2 });
   });
 
@@ -133,6 +134,22 @@ describe('tracker cluster', () => {
     expect(await b2.next(isResponse(ih))).toMatchObject({ incomplete: 2 });
     const offer = await a.next(isOffer);
     expect(binaryToHex(offer.peer_id as string)).toBe(b.peer_id);
+  });
+
+  it('an announce to a shard that just left is re-routed at once ("no responders"), not after heartbeats time out', async () => {
+    cluster = await startTestCluster({ shards: ['s1', 's2'], gateways: [] });
+    // Heartbeats every 10 s: the gateway would take 35 s to drop a silent shard on its own.
+    const g = await startGateway({ natsUrl: cluster.nats.url, name: 'slow', host: '127.0.0.1', port: 0, heartbeat_ms: 10_000 });
+    cluster.gateways.push(g);
+    await until(() => g.shards().length === 2, 5000, 'both shards known');
+    let ih = randomHex20();
+    while (ownerOf(ih, ['s1', 's2']) !== 's2') ih = randomHex20();
+    await cluster.shards.find((s) => s.id === 's2')!.close();
+    const a = await open(g.url);
+    a.announce(ih, { event: 'started' });
+    expect(await a.next(isResponse(ih), 3000)).toMatchObject({ incomplete: 1 });
+    expect(g.shards()).toEqual(['s1']);
+    expect(cluster.shards.find((s) => s.id === 's1')!.swarm(ih)).toEqual({ complete: 0, incomplete: 1 });
   });
 
   it('a killed gateway process (no goodbyes) and a killed shard process are noticed and rebuilt', async () => {
@@ -161,10 +178,10 @@ describe('tracker cluster', () => {
       await a.next(isResponse(ih2));
       expect(cluster.shards[0]!.swarm(ih2)).toBeNull();
       await s2.kill();
-      await until(() => g1.shards().length === 1, 5000, 'killed shard dropped');
       a.announce(ih2, {});
-      await a.next(isResponse(ih2));
+      await a.next(isResponse(ih2), 6000);
       expect(cluster.shards[0]!.swarm(ih2)).toEqual({ complete: 0, incomplete: 1 });
+      expect(g1.shards()).toEqual(['s1']);
     } finally {
       await ghost.kill();
       await s2.kill();
