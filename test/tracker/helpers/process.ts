@@ -12,9 +12,14 @@ export interface TrackerProcess {
   stop(): Promise<void>;
 }
 
-export async function spawnTracker(role: 'gateway' | 'shard', env: Record<string, string>, nodeArgs: string[] = []): Promise<TrackerProcess> {
+export function spawnTracker(role: 'gateway' | 'shard', env: Record<string, string>): Promise<TrackerProcess> {
+  return spawnReady(MAIN, [role], env, role);
+}
+
+/** Runs a TypeScript entry point that prints one JSON ready line. */
+export async function spawnReady(script: string, args: string[], env: Record<string, string>, role: string): Promise<TrackerProcess> {
   // node --import tsx, not the tsx binary: that one runs a second process a SIGKILL would orphan.
-  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, MAIN, role], { env: { ...process.env, TRACKER_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { env: { ...process.env, TRACKER_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const ready = await new Promise<TrackerProcess['ready']>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`${role} did not start: ${out}`)), 30_000);
