@@ -15,6 +15,7 @@ import {
   type Route,
   type ShardMessage,
 } from './bus.ts';
+import { ownerOf } from './rendezvous.ts';
 import { SwarmTable } from './swarm-table.ts';
 import { hexToBinary } from './wire.ts';
 
@@ -52,6 +53,14 @@ export async function startShard(options: ShardOptions): Promise<RunningShard> {
   const nc: NatsConnection = await connect({ servers: options.natsUrl, name: `tracker-shard-${options.id}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
   const table = new SwarmTable();
   const gateways = new Map<string, number>(); // instance id → last heard (ms)
+  // Other shards, as the gateways see them: when one (re)joins, the swarms it owns now are dropped here, so stale
+  // copies never come back to life if ownership moves here again later.
+  const shards = new Map<string, number>([[options.id, Date.now()]]);
+  const shardTimeout_ms = 3.5 * heartbeat_ms;
+  const dropForeignSwarms = () => {
+    const live = [...shards.keys()];
+    table.retain((info_hash) => ownerOf(info_hash, live) === options.id);
+  };
 
   const deliver = (batches: Map<string, Array<[number, string]>>) => {
     for (const [gw, frames] of batches) nc.publish(gatewaySubject(gw), encode({ t: 'deliver', frames }));
@@ -106,6 +115,15 @@ export async function startShard(options: ShardOptions): Promise<RunningShard> {
       if (hb) gateways.set(hb.id, Date.now());
     },
   });
+  nc.subscribe(SHARD_HEARTBEAT_SUBJECT, {
+    callback: (err, msg) => {
+      const hb = err ? null : decodeHeartbeat(msg.data);
+      if (!hb) return;
+      const known = shards.has(hb.id);
+      shards.set(hb.id, Date.now());
+      if (!known) dropForeignSwarms();
+    },
+  });
   const heartbeat = () => nc.publish(SHARD_HEARTBEAT_SUBJECT, encode({ id: options.id }));
   nc.subscribe(HELLO_SUBJECT, { callback: (err) => err || heartbeat() });
 
@@ -114,6 +132,7 @@ export async function startShard(options: ShardOptions): Promise<RunningShard> {
     const dead = new Set<string>();
     for (const [gw, seen] of gateways) if (now - seen > gateway_timeout_ms) dead.add(gw);
     for (const gw of dead) gateways.delete(gw);
+    for (const [shard, seen] of shards) if (shard !== options.id && now - seen > shardTimeout_ms) shards.delete(shard);
     table.sweep({ gw: dead, seen_before_ms: now - peer_ttl_ms });
   };
   const timer = setInterval(() => {

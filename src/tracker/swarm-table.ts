@@ -124,6 +124,17 @@ export class SwarmTable {
     return removed;
   }
 
+  /** Forgets every swarm `keep` refuses (a shard drops the swarms another shard owns now); returns how many. */
+  retain(keep: (info_hash: string) => boolean): number {
+    let dropped = 0;
+    for (const info_hash of this.#swarms.keys()) {
+      if (keep(info_hash)) continue;
+      this.#swarms.delete(info_hash);
+      dropped++;
+    }
+    return dropped;
+  }
+
   stats(): { swarms: number; peers: number } {
     let peers = 0;
     for (const swarm of this.#swarms.values()) peers += swarm.peers.size;

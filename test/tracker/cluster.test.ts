@@ -107,6 +107,9 @@ describe('tracker cluster', () => {
     // s1 comes back under the same name: its info hashes return to it, rebuilt by the next re-announces.
     await cluster.addShard('s1');
     await until(() => g1!.shards().length === 2 && g2!.shards().length === 2, 5000, 'shard back');
+    // s2 forgets its copy of the swarm s1 owns again, so it cannot resurface stale if s1 dies once more.
+    const s2 = cluster.shards.find((s) => s.id === 's2')!;
+    await until(() => s2.swarm(ih) === null, 5000, 's2 drops the swarm it no longer owns');
     a.announce(ih, {});
     await a.next(isResponse(ih));
     b.announce(ih, {});

@@ -63,6 +63,15 @@ describe('SwarmTable', () => {
     expect(t.route('ab'.repeat(20), 'c')).toEqual(r2);
   });
 
+  it('retain drops whole swarms by info hash', () => {
+    const t = new SwarmTable();
+    t.announce({ ...ann('a', 'started'), info_hash: '11'.repeat(20) }, 0);
+    t.announce({ ...ann('b', 'started'), info_hash: '22'.repeat(20) }, 0);
+    expect(t.retain((ih) => ih.startsWith('1'))).toBe(1);
+    expect(t.swarm('22'.repeat(20))).toBeNull();
+    expect(t.swarm('11'.repeat(20))).toEqual({ complete: 0, incomplete: 1 });
+  });
+
   it('property: counts always equal the peers present, whatever the event sequence', () => {
     const step = fc.record({ peer: fc.integer({ min: 0, max: 5 }), event: fc.constantFrom<AnnounceEvent>('started', 'stopped', 'completed', 'update', 'paused'), left_zero: fc.boolean(), route: fc.constantFrom(r1, r2) });
     fc.assert(
