@@ -38,9 +38,10 @@ export type ShardMessage =
   | ({ t: 'answer'; info_hash: string; peer_id: string; to_peer_id: string; offer_id: string; answer: Description } & Route)
   | ({ t: 'close'; info_hash: string; peer_id: string } & Route);
 
-/** Frames for sockets of one gateway: [connection id, JSON text to send as is]. */
+/** Frames for sockets of one gateway: [connection id, JSON text to send as is]. On the wire one line per frame,
+ * `<conn>\t<frame>\n`: a frame is JSON.stringify output, which never holds a raw newline, so no frame is escaped
+ * twice (nesting it in JSON would re-escape every SDP). */
 export interface GatewayMessage {
-  t: 'deliver';
   frames: Array<[number, string]>;
 }
 
@@ -51,8 +52,14 @@ export interface Heartbeat {
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-export function encode(message: ShardMessage | GatewayMessage | Heartbeat): Uint8Array {
+export function encode(message: ShardMessage | Heartbeat): Uint8Array {
   return enc.encode(JSON.stringify(message));
+}
+
+export function encodeGatewayMessage(message: GatewayMessage): Uint8Array {
+  let text = '';
+  for (const [conn, frame] of message.frames) text += `${conn}\t${frame}\n`;
+  return enc.encode(text);
 }
 
 function parse(data: Uint8Array): Record<string, unknown> | null {
@@ -88,12 +95,17 @@ export function decodeShardMessage(data: Uint8Array): ShardMessage | null {
 }
 
 export function decodeGatewayMessage(data: Uint8Array): GatewayMessage | null {
-  const m = parse(data);
-  if (!m || m.t !== 'deliver' || !Array.isArray(m.frames) || m.frames.length > MAX_DELIVERIES) return null;
-  for (const f of m.frames as unknown[]) {
-    if (!Array.isArray(f) || f.length !== 2 || !isConn(f[0]) || typeof f[1] !== 'string') return null;
+  const text = dec.decode(data);
+  if (!text.endsWith('\n')) return null;
+  const frames: Array<[number, string]> = [];
+  for (const line of text.slice(0, -1).split('\n')) {
+    const tab = line.indexOf('\t');
+    const conn = tab > 0 && tab <= 10 ? Number(line.slice(0, tab)) : NaN;
+    if (!isConn(conn) || !/^\d+$/.test(line.slice(0, tab)) || tab === line.length - 1) return null;
+    frames.push([conn, line.slice(tab + 1)]);
+    if (frames.length > MAX_DELIVERIES) return null;
   }
-  return m as unknown as GatewayMessage;
+  return { frames };
 }
 
 export function decodeHeartbeat(data: Uint8Array): Heartbeat | null {

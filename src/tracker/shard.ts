@@ -9,6 +9,7 @@ import {
   decodeHeartbeat,
   decodeShardMessage,
   encode,
+  encodeGatewayMessage,
   gatewaySubject,
   isName,
   shardSubject,
@@ -63,7 +64,7 @@ export async function startShard(options: ShardOptions): Promise<RunningShard> {
   };
 
   const deliver = (batches: Map<string, Array<[number, string]>>) => {
-    for (const [gw, frames] of batches) nc.publish(gatewaySubject(gw), encode({ t: 'deliver', frames }));
+    for (const [gw, frames] of batches) nc.publish(gatewaySubject(gw), encodeGatewayMessage({ frames }));
   };
   const push = (batches: Map<string, Array<[number, string]>>, route: Route, frame: string) => {
     const list = batches.get(route.gw);

@@ -119,7 +119,7 @@ describe('bus: garbage on NATS', () => {
     const enc = new TextEncoder();
     const garbage = ['', 'not json', '[]', '{"t":"announce"}', JSON.stringify({ t: 'announce', gw: 'a.b', conn: 1, info_hash: 'x', peer_id: 'y' }),
       JSON.stringify({ t: 'announce', gw: 'g', conn: -1, info_hash: '0'.repeat(40), peer_id: '0'.repeat(40), event: 'started', left_zero: false, offers: [] }),
-      JSON.stringify({ t: 'deliver', frames: [[0]] }), JSON.stringify({ t: 'deliver', frames: 'x' })];
+      '0\t\n', 'x\t{}\n', '-1\t{}\n', '99999999999\t{}\n', '0{}\n', '0\t{}', '\n\n', '1e3\t{}\n'];
     for (const g of garbage) {
       nc.publish(shardSubject('s1'), enc.encode(g));
       nc.publish(gatewaySubject(cluster.gateways[0]!.id), enc.encode(g));
