@@ -9,6 +9,8 @@ export interface LabStartOptions {
   speed?: Record<string, string | number | boolean | null>;
   /** Give the peer a wallet key (kept per namespace across reloads); 'airdrop' also claims the airdrop. */
   wallet?: 'none' | 'key' | 'airdrop';
+  /** WebSocket trackers to announce to (default: this origin's /announce), e.g. one gateway of a tracker cluster. */
+  trackerUrls?: string[];
 }
 
 export interface LabTorrent {

@@ -113,6 +113,7 @@ const handle: LabHandle = {
       ledgerUrl,
       speed,
       wallet: wallet ? { key: wallet.key, public_key: wallet.public_key } : null,
+      ...(options.trackerUrls ? { trackerUrls: options.trackerUrls } : {}),
     });
     client.on((event) => {
       events.push(jsonSafe(event) as { type: string });

@@ -5,6 +5,7 @@ import { LEDGER_RESULT_CODES, type LedgerResultCode } from './ledger.ts';
 export const BOUNDARY_CODES = [
   'malformed_json',
   'body_too_large',
+  'unsupported_media_type',
   'invalid_field',
   'invalid_signature',
   'invalid_challenge',
@@ -18,11 +19,12 @@ export const BOUNDARY_CODES = [
 export type BoundaryCode = (typeof BOUNDARY_CODES)[number];
 export type ErrorCode = BoundaryCode | LedgerResultCode;
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503;
 
 const STATUS: Record<ErrorCode, ErrorStatus> = {
   malformed_json: 400,
   body_too_large: 413,
+  unsupported_media_type: 415,
   invalid_field: 400,
   invalid_signature: 401,
   invalid_challenge: 400,

@@ -17,7 +17,7 @@ interface NodeIncoming {
   readonly headers: Record<string, string | string[] | undefined>;
   readonly socket?: { remoteAddress?: string };
   on(event: 'data', listener: (chunk: Buffer) => void): unknown;
-  on(event: 'end' | 'error', listener: (error?: Error) => void): unknown;
+  on(event: 'end' | 'error' | 'close', listener: (error?: Error) => void): unknown;
   resume(): unknown;
 }
 
@@ -25,6 +25,12 @@ function incoming(c: Context): NodeIncoming | undefined {
   const env = c.env as { incoming?: NodeIncoming } | undefined;
   return env?.incoming && typeof env.incoming.on === 'function' ? env.incoming : undefined;
 }
+
+/** A body is JSON only when it says so: a text/plain POST is a CORS-simple request any page can make unasked. */
+const JSON_CONTENT_TYPE_RE = /^application\/json\s*(;|$)/i;
+
+/** The client went away before its body arrived: routine on the internet, not an internal error. */
+class ClientAbortedError extends Error {}
 
 const tooLarge = () => new ApiError('body_too_large', `request bodies are limited to ${MAX_BODY_BYTES} bytes`);
 
@@ -52,8 +58,17 @@ async function readBody(c: Context): Promise<string> {
         reject(tooLarge());
       }
     });
-    source.on('end', () => (size > MAX_BODY_BYTES ? reject(tooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
-    source.on('error', (error) => reject(error));
+    let ended = false;
+    source.on('end', () => {
+      ended = true;
+      if (size > MAX_BODY_BYTES) reject(tooLarge());
+      else resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    // Node reports a mid-body abort as 'error' (ECONNRESET "aborted") and/or a 'close' without 'end'.
+    source.on('error', () => reject(new ClientAbortedError('client aborted the request body')));
+    source.on('close', () => {
+      if (!ended) reject(new ClientAbortedError('client aborted the request body'));
+    });
   });
 }
 
@@ -68,6 +83,8 @@ export function createLedgerApp(api: LedgerApi, options: HttpOptions = {}): Hono
 
   app.onError((error, c) => {
     if (error instanceof ApiError) return c.json({ error: error.code, message: error.message }, statusOf(error.code));
+    // Nobody is left to read the answer, and nothing was applied: no log line, no stack.
+    if (error instanceof ClientAbortedError) return c.json({ error: 'malformed_json', message: error.message }, 400);
     log(`ledger: internal error on ${c.req.method} ${c.req.path}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return c.json({ error: 'internal', message: 'internal error' }, 500);
   });
@@ -78,7 +95,12 @@ export function createLedgerApp(api: LedgerApi, options: HttpOptions = {}): Hono
     await next();
   });
 
-  const body = async (c: Context) => parseJsonBody(await readBody(c));
+  const body = async (c: Context) => {
+    if (!JSON_CONTENT_TYPE_RE.test(c.req.header('content-type') ?? '')) {
+      throw new ApiError('unsupported_media_type', 'request bodies must be sent as Content-Type: application/json');
+    }
+    return parseJsonBody(await readBody(c));
+  };
 
   app.get('/openapi.json', (c) => c.json(OPENAPI_DOCUMENT));
   app.get('/info', async (c) => c.json(await api.info()));

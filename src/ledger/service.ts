@@ -10,7 +10,7 @@ import { genesisWrites, LedgerEngine } from './engine.ts';
 import { createLedgerApp, type HttpOptions } from './http.ts';
 import { ledgerKeyFromSecret, loadOrCreateLedgerSecret } from './ledger-key.ts';
 import type { Store } from './store.ts';
-import { PostgresStore } from './store-postgres.ts';
+import { PostgresStore, type PostgresStoreOptions } from './store-postgres.ts';
 import { SqliteStore } from './store-sqlite.ts';
 import { inlineVerifier, VerifyPool, type AsyncVerifier } from './verify-pool.ts';
 
@@ -22,6 +22,8 @@ export interface LedgerServiceOptions {
   dataDir: string;
   /** postgres://… : use PostgreSQL instead of the embedded SQLite file. */
   databaseUrl?: string;
+  /** PostgreSQL store options (tests inject serialization failures through them). */
+  postgres?: PostgresStoreOptions;
   airdrop?: AirdropOptions;
   /** Wall clock in ms; injected so tests can move time. */
   now?: () => number;
@@ -51,7 +53,7 @@ export interface LedgerService {
 export async function createLedgerService(options: LedgerServiceOptions): Promise<LedgerService> {
   const now = options.now ?? Date.now;
   const key = ledgerKeyFromSecret(options.ledgerSecretKey ?? loadOrCreateLedgerSecret(options.dataDir));
-  const store: Store = options.databaseUrl ? new PostgresStore(options.databaseUrl) : SqliteStore.open(options.dataDir);
+  const store: Store = options.databaseUrl ? new PostgresStore(options.databaseUrl, options.postgres) : SqliteStore.open(options.dataDir);
   try {
     await store.init(key.ledger_id, () => genesisWrites(key, Math.floor(now())));
   } catch (error) {

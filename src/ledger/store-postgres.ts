@@ -1,13 +1,16 @@
 // The PostgreSQL store (`pg`, used when DATABASE_URL is set): same rows and semantics as the SQLite store.
-// Isolation: READ COMMITTED plus one explicit lock. Every write transaction first locks the single ledger_head row
-// FOR UPDATE (the journal must be appended serially for its hash chain), then loads the rows it decides on in a
-// fresh snapshot, so it sees every earlier commit; writers are serial even across processes. CHECK constraints
+// Isolation: SERIALIZABLE plus one explicit lock. Every write transaction first locks the single ledger_head row
+// FOR UPDATE (the journal must be appended serially for its hash chain), then loads the rows it decides on, so it
+// sees every earlier commit; writers are serial even across processes. SERIALIZABLE and the retry on 40001/40P01
+// (pg-retry.ts: the whole transaction, decision included, runs again) keep it correct on PostgreSQL-wire clusters
+// such as CockroachDB and YugabyteDB, which may abort any transaction with 40001. CHECK constraints
 // (balance >= 0, escrow >= 0, paid + refund = escrow) back the domain's checks. A batch costs 4 round trips:
 // BEGIN, ledger_lock_load() (lock + load in one call), one combined upsert statement, COMMIT (durable: fsync on).
 import pg from 'pg';
 import type { PublicKeyHex } from '../protocol/ed25519.ts';
 import type { ChannelId } from '../protocol/payment-state.ts';
 import { EMPTY_HEAD } from './journal.ts';
+import { backoffMs, isRetryable, MAX_TX_ATTEMPTS } from './pg-retry.ts';
 import { int, PostgresReads, toAccount, toChannel, type Raw } from './store-postgres-reads.ts';
 import { SCHEMA_SQL, WRITE_SQL } from './store-postgres-sql.ts';
 import type { AccountId, BatchKeys, BatchWrites, JournalHead, LoadedRows, Store, StoreReader } from './store.ts';
@@ -45,15 +48,24 @@ function writeParams(writes: BatchWrites): unknown[] {
   return [JSON.stringify(accounts), JSON.stringify(channels), JSON.stringify(entries), last ? String(last.seq) : null, last?.hash ?? null];
 }
 
+export interface PostgresStoreOptions {
+  /** Runs inside every write transaction just before COMMIT: tests inject serialization failures here. */
+  beforeCommit?: (client: pg.PoolClient) => Promise<void>;
+}
+
 export class PostgresStore extends PostgresReads implements Store {
   readonly kind = 'postgres' as const;
   readonly #pool: pg.Pool;
+  readonly #options: PostgresStoreOptions;
   #writer: Promise<pg.PoolClient> | null = null;
+  /** Transactions run again after a 40001/40P01, since this store opened (for tests and diagnostics). */
+  retries = 0;
 
-  constructor(databaseUrl: string) {
+  constructor(databaseUrl: string, options: PostgresStoreOptions = {}) {
     const pool = new pg.Pool({ connectionString: databaseUrl, max: READ_POOL_SIZE + 2 });
     super(pool);
     this.#pool = pool;
+    this.#options = options;
     // An idle client losing its server must not crash the process; the next query reconnects.
     this.#pool.on('error', () => {});
   }
@@ -68,12 +80,26 @@ export class PostgresStore extends PostgresReads implements Store {
     return this.#writer;
   }
 
-  /** Runs `body` in one transaction on the writer connection; any error rolls back and drops a broken connection. */
+  /** Runs `body` in one SERIALIZABLE transaction, again (bounded, with jitter) when the database asks for a retry. */
   async #inTransaction(body: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#once(body);
+      } catch (error) {
+        if (!isRetryable(error) || attempt >= MAX_TX_ATTEMPTS) throw error;
+        this.retries++;
+        await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
+      }
+    }
+  }
+
+  /** One attempt on the writer connection; any error rolls back and drops a broken connection. */
+  async #once(body: (client: pg.PoolClient) => Promise<void>): Promise<void> {
     const client = await this.#connectWriter();
     try {
-      await client.query('BEGIN');
+      await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
       await body(client);
+      if (this.#options.beforeCommit) await this.#options.beforeCommit(client);
       await client.query('COMMIT');
     } catch (error) {
       try {

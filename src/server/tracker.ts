@@ -11,8 +11,8 @@ export const TRACKER_PATH = '/announce';
 const ANNOUNCE_INTERVAL_MS = 10 * 60 * 1000;
 /** Signaling messages carry an SDP offer or answer (a few KiB each, five offers per announce at most). */
 const MAX_MESSAGE_BYTES = 64 * 1024;
-/** One browser holds one socket per tracker; a flood of sockets is abuse, not use. */
-const MAX_SOCKETS = 4096;
+/** One browser holds one socket per tracker; a flood of sockets is abuse, not use (the tracker bench raises it). */
+const DEFAULT_MAX_SOCKETS = 4096;
 
 export interface MountedTracker {
   /** Swarms by info hash (hex) → seeders and leechers, for diagnostics and tests. */
@@ -38,7 +38,8 @@ interface TrackerInternals {
 }
 
 /** Attaches the tracker to `server`: upgrades on TRACKER_PATH become tracker sockets; other paths are left to other mounts. */
-export function mountTracker(serverOfAnyKind: ServerType): MountedTracker {
+export function mountTracker(serverOfAnyKind: ServerType, options: { max_sockets?: number } = {}): MountedTracker {
+  const max_sockets = options.max_sockets ?? DEFAULT_MAX_SOCKETS;
   // @hono/node-server's `serve` returns a plain http.Server unless told to use http2 (main.ts does not).
   const server = serverOfAnyKind as HttpServer;
   const tracker = new TrackerServer({
@@ -61,7 +62,7 @@ export function mountTracker(serverOfAnyKind: ServerType): MountedTracker {
       if (server.listenerCount('upgrade') === 1) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
-    if (sockets.size >= MAX_SOCKETS) {
+    if (sockets.size >= max_sockets) {
       socket.end('HTTP/1.1 503 Service Unavailable\r\n\r\n');
       return;
     }

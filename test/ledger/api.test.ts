@@ -170,16 +170,18 @@ describe.each(kinds)('ledger API on %s', (kind) => {
 
   it('serves real HTTP: reads bodies off the socket, bounded, and answers JSON errors', async () => {
     const url = await f.listen();
-    const big = await fetch(`${url}/transfers`, { method: 'POST', body: JSON.stringify({ pad: 'x'.repeat(100_000) }) });
+    const json = { 'content-type': 'application/json' };
+    const big = await fetch(`${url}/transfers`, { method: 'POST', headers: json, body: JSON.stringify({ pad: 'x'.repeat(100_000) }) });
     expect(big.status).toBe(413);
     expect(await big.json()).toMatchObject({ error: 'body_too_large' });
     const chunked = await fetch(`${url}/transfers`, {
       method: 'POST',
+      headers: json,
       body: new Blob(['{"pad":"', 'y'.repeat(50_000), '"}']).stream(),
       duplex: 'half',
     } as RequestInit);
     expect(chunked.status).toBe(413);
-    const bad = await fetch(`${url}/channels`, { method: 'POST', body: '{"payer":' });
+    const bad = await fetch(`${url}/channels`, { method: 'POST', headers: json, body: '{"payer":' });
     expect(await bad.json()).toMatchObject({ error: 'malformed_json' });
     const info = await fetch(`${url}/info`);
     expect(info.headers.get('cache-control')).toBe('no-store');

@@ -1,17 +1,4 @@
-// Types for the untyped packages the peer tests use: the `ws` client (tracker test) and bittorrent-protocol.
-declare module 'ws' {
-  export class WebSocket {
-    static readonly OPEN: number;
-    static readonly CLOSED: number;
-    constructor(url: string, options?: { handshakeTimeout?: number });
-    readonly readyState: number;
-    send(data: string): void;
-    close(): void;
-    on(event: 'message', listener: (data: unknown) => void): this;
-    once(event: string, listener: (...args: never[]) => void): this;
-  }
-}
-
+// Types for the untyped package the peer tests use: bittorrent-protocol (`ws` has @types/ws now).
 // bittorrent-protocol's Wire, for the extension tests (the package ships no types; src/peer/wire.ts is its contract).
 declare module 'bittorrent-protocol' {
   interface WireClass {

@@ -87,7 +87,10 @@ export async function createFixture(kind: StoreKind, pg: PgServer | null, extra:
     openAnother: () => open(),
     async request(method, path, body) {
       const init: RequestInit = { method };
-      if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
+      if (body !== undefined) {
+        init.body = typeof body === 'string' ? body : JSON.stringify(body);
+        init.headers = { 'content-type': 'application/json' };
+      }
       const response = await fetchApp(`http://ledger.test/ledger${path}`, init);
       return { status: response.status, json: (await response.json()) as Record<string, unknown> };
     },
