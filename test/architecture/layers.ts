@@ -32,7 +32,9 @@ export const LAYERS: readonly Layer[] = [
   { dir: 'ui', may_import: ['protocol', 'wallet', 'peer', 'stream', 'stream/serve', 'widget', 'pwa'], packages: [...NOBLE, 'svelte', 'uplot', 'idb-keyval'] },
   { dir: 'lab', may_import: ['protocol', 'wallet', 'peer', 'stream', 'stream/serve'], packages: [...NOBLE, 'idb-keyval'] },
   { dir: 'stream/lab', may_import: ['protocol', 'wallet', 'peer', 'stream', 'stream/serve', 'lab'], packages: ['svelte'] },
-  { dir: 'server', may_import: ['ledger'], packages: ['node:', 'hono', '@hono/node-server', 'bittorrent-tracker'] },
+  // The tracker's cluster mode (gateways, swarm shards, the NATS bus): a Node service beside the ledger.
+  { dir: 'tracker', may_import: [], packages: ['node:', 'nats', 'ws'] },
+  { dir: 'server', may_import: ['ledger', 'tracker'], packages: ['node:', 'hono', '@hono/node-server', 'bittorrent-tracker'] },
   { dir: 'cli', may_import: ['protocol'], packages: ['node:', '@playwright/test'] },
 ];
 
