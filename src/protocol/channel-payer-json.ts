@@ -10,7 +10,7 @@ import { pieceSetFromHex, pieceSetToHex } from './piece-set.ts';
 
 const PAYER_JSON_VERSION = 1;
 const PHASES: readonly PayerPhase[] = ['WaitingForBidResponse', 'WaitingForChannel', 'Paying', 'Done', 'Stopped', 'Banned'];
-const STOP_REASONS: readonly StopReason[] = ['torrent_cap', 'day_cap', 'price_above_bid', 'channel_open_failed', 'channel_rejected', 'channel_churn'];
+const STOP_REASONS: readonly StopReason[] = ['torrent_cap', 'day_cap', 'price_above_bid', 'not_charged', 'channel_open_failed', 'channel_rejected', 'channel_churn'];
 
 export function payerToJson(s: PayerState): Json {
   const ch = s.channel;

@@ -3,93 +3,15 @@
 // Pays each verified piece once, never beyond escrow or the user's caps; a piece failing its hash bans the provider.
 import { isPublicKeyHex, type PublicKeyHex } from './ed25519.ts';
 import { minUnits, type Units } from './money.ts';
-import type { ChannelId, PaymentState } from './payment-state.ts';
-import { emptyPieceSet, hasPiece, isSubset, isValidPieceSet, withPiece, type PieceSet } from './piece-set.ts';
+import { emptyPieceSet, withPiece } from './piece-set.ts';
+import { CHANNEL_TIMEOUT_MS, invariant, isExhausted, isNearTimeout, pieceCostUnits, type Reaction, type Rejection } from './channel-types.ts';
 import {
-  assertPieceLength, CHANNEL_TIMEOUT_MS, invariant, isExhausted, isNearTimeout, pieceCostUnits, type Reaction, type Rejection,
-} from './channel-types.ts';
+  allowanceUnits, assertPayerInvariants, assertPayerProgress, isFinished, isPiecePaid, MAX_CHANNEL_BYTES, MAX_EMPTY_CHANNELS,
+  MAX_PIECE_COUNT, SESSION_STOPS, sentUnits, type Budget, type PayerChannel, type PayerEffect, type PayerEvent, type PayerState,
+  type StopReason,
+} from './channel-payer-state.ts';
 
-/** An escrow covers at most this much data: more would lock funds a vanished provider keeps until the timeout. */
-export const MAX_CHANNEL_BYTES = 64 * 1024 * 1024;
-/** Largest torrent the paid-piece set tracks (4 Mi pieces: a 512 KiB bitfield). */
-export const MAX_PIECE_COUNT = 1 << 22;
-/** Consecutive channels given up without a single payment before we stop dealing with this provider. */
-export const MAX_EMPTY_CHANNELS = 3;
-
-export type PayerPhase = 'WaitingForBidResponse' | 'WaitingForChannel' | 'Paying' | 'Done' | 'Stopped' | 'Banned';
-export type StopReason = 'torrent_cap' | 'day_cap' | 'price_above_bid' | 'channel_open_failed' | 'channel_rejected' | 'channel_churn';
-
-/** The user's spend caps and what has been spent against them across all providers (the shell sums `pay` deltas). */
-export interface Budget {
-  readonly torrent_cap_units: Units;
-  readonly torrent_spent_units: Units;
-  readonly day_cap_units: Units;
-  readonly day_spent_units: Units;
-}
-
-export interface PayerChannel {
-  readonly channel_id: ChannelId;
-  readonly escrow_units: Units;
-  readonly expires_at_ms: number;
-  readonly amount_units: Units;
-  readonly seq: bigint;
-  /** Set once it cannot take another full piece (or nears its timeout): the next channel has been asked for. */
-  readonly exhausted: boolean;
-}
-
-export interface OwedPiece {
-  readonly index: number;
-  readonly cost_units: Units;
-}
-
-export interface PayerState {
-  readonly phase: PayerPhase;
-  readonly payer_key: PublicKeyHex;
-  readonly payee_key: PublicKeyHex | null;
-  readonly piece_length_bytes: number;
-  readonly piece_count: number;
-  /** 0 until the bid response names the price. */
-  readonly price_units_per_kib: Units;
-  readonly min_escrow_units: Units;
-  readonly requested_escrow_units: Units | null;
-  readonly channel: PayerChannel | null;
-  /** Paid on channels before the current one. */
-  readonly retired_units: Units;
-  /** Pieces paid to this provider, on any channel: stricter than per channel, and what persistence needs. */
-  readonly paid_pieces: PieceSet;
-  /** A verified piece the current channel could not take; paid first on the next one. */
-  readonly owed: OwedPiece | null;
-  /** Consecutive channels given up without a payment on them. */
-  readonly empty_channels: number;
-  readonly stop_reason: StopReason | null;
-}
-
-export type PayerEvent =
-  | {
-      readonly type: 'bid_response'; readonly payee_key: string; readonly price_units_per_kib: Units;
-      readonly min_escrow_units: Units; readonly bid_units_per_kib: Units; readonly remaining_bytes: number; readonly budget: Budget;
-    }
-  | {
-      readonly type: 'channel_opened'; readonly channel_id: ChannelId; readonly escrow_units: Units; readonly expires_at_ms: number;
-      readonly budget: Budget;
-      /** Sizes a replacement if the price rose while the ledger opened this one; one piece if not given. */
-      readonly remaining_bytes?: number;
-    }
-  /** The provider's wire `error` refusing a channel we announced. */
-  | { readonly type: 'channel_rejected'; readonly channel_id: ChannelId }
-  | { readonly type: 'channel_open_failed' }
-  | { readonly type: 'piece_verified'; readonly index: number; readonly bytes: number; readonly remaining_bytes: number; readonly budget: Budget }
-  | { readonly type: 'piece_failed'; readonly index: number }
-  | { readonly type: 'tick'; readonly remaining_bytes: number; readonly budget: Budget }
-  | { readonly type: 'done' };
-
-export type PayerEffect =
-  | { readonly type: 'open_channel'; readonly payee_key: PublicKeyHex; readonly escrow_units: Units; readonly timeout_ms: number }
-  | { readonly type: 'send_channel'; readonly channel_id: ChannelId }
-  | { readonly type: 'pay'; readonly state: PaymentState; readonly delta_units: Units; readonly index: number }
-  | { readonly type: 'send_done' }
-  | { readonly type: 'stop_requesting'; readonly reason: StopReason }
-  | { readonly type: 'ban_provider'; readonly reason: 'bad_piece' };
+export * from './channel-payer-state.ts';
 
 export type PayerRejectionCode = 'bad_terms' | 'payee_key_changed' | 'price_above_bid' | 'finished' | 'already_paid' | 'not_paying' | 'not_current';
 
@@ -122,21 +44,6 @@ export function createPayer(payer_key: PublicKeyHex, piece_length_bytes: number,
   return state;
 }
 
-/** Everything signed over to this provider, on every channel. */
-export function sentUnits(s: PayerState): Units {
-  return s.retired_units + (s.channel?.amount_units ?? 0n);
-}
-
-export function isPiecePaid(s: PayerState, index: number): boolean {
-  return hasPiece(s.paid_pieces, index);
-}
-
-/** What the caps still allow, over every provider. */
-export function allowanceUnits(b: Budget): Units {
-  const left = minUnits(b.torrent_cap_units - b.torrent_spent_units, b.day_cap_units - b.day_spent_units);
-  return left > 0n ? left : 0n;
-}
-
 /** May the shell request another piece from this provider, knowing it will have to pay for it? */
 export function canRequest(s: PayerState, budget: Budget, now_ms: number): boolean {
   const ch = s.channel;
@@ -153,7 +60,6 @@ export function crankPayer(state: PayerState, event: PayerEvent, now_ms: number)
   return step;
 }
 
-const isFinished = (s: PayerState) => s.phase === 'Done' || s.phase === 'Stopped' || s.phase === 'Banned';
 
 function transition(s: PayerState, e: PayerEvent, now_ms: number): PayerStep {
   if (isFinished(s) && e.type !== 'channel_opened') return reject(s, 'finished');
@@ -175,6 +81,10 @@ function transition(s: PayerState, e: PayerEvent, now_ms: number): PayerStep {
       if (s.phase !== 'Paying' || !ch || !isNearTimeout(ch.expires_at_ms, now_ms)) return ok(s);
       return rollover({ ...s, channel: { ...ch, exhausted: true } }, e.remaining_bytes, e.budget, []);
     }
+    case 'bid_changed':
+      if (s.phase === 'WaitingForBidResponse' || !aboveBid(s.price_units_per_kib, e.bid_units_per_kib)) return ok(s);
+      return endSession(s, 'price_above_bid');
+    case 'not_charged': return s.phase === 'WaitingForBidResponse' ? ok(s) : endSession(s, 'not_charged');
     case 'done': return ok({ ...s, phase: 'Done' }, [{ type: 'send_done' }]);
   }
 }
@@ -214,6 +124,14 @@ function reject(state: PayerState, code: PayerRejectionCode): PayerStep {
   return { state, effects: [], rejection: { code, reaction: REACTIONS[code] } };
 }
 
+const aboveBid = (price: Units, bid: Units | null) => bid === null || price > bid;
+
+/** Stops paying this provider without giving up on it (SESSION_STOPS): no `done`, requests go on, units come free. */
+function endSession(s: PayerState, reason: StopReason): PayerStep {
+  invariant(SESSION_STOPS.includes(reason), 'not a session stop');
+  return ok({ ...s, phase: 'Stopped', stop_reason: reason });
+}
+
 function stop(s: PayerState, reason: StopReason, effects: PayerEffect[]): PayerStep {
   const stopped: PayerState = { ...s, phase: 'Stopped', stop_reason: reason };
   return ok(stopped, [...effects, { type: 'stop_requesting', reason }, { type: 'send_done' }]);
@@ -234,7 +152,7 @@ function onBidResponse(s: PayerState, e: Extract<PayerEvent, { type: 'bid_respon
   if (e.price_units_per_kib > e.bid_units_per_kib) {
     // Before a channel exists we simply do not take the offer; later, a raised price ends paying this provider.
     if (s.phase === 'WaitingForBidResponse') return reject(s, 'price_above_bid');
-    return { ...stop(s, 'price_above_bid', []), rejection: { code: 'price_above_bid', reaction: REACTIONS.price_above_bid } };
+    return { ...endSession(s, 'price_above_bid'), rejection: { code: 'price_above_bid', reaction: REACTIONS.price_above_bid } };
   }
   const priced: PayerState = { ...s, payee_key: e.payee_key, price_units_per_kib: e.price_units_per_kib, min_escrow_units: e.min_escrow_units };
   if (s.phase === 'WaitingForBidResponse') return openChannel(priced, e.remaining_bytes, e.budget, []);
@@ -252,6 +170,8 @@ function onPieceVerified(s: PayerState, e: Extract<PayerEvent, { type: 'piece_ve
   if (isPiecePaid(s, e.index) || s.owed?.index === e.index) return reject(s, 'already_paid');
   const ch = s.channel;
   if (s.phase !== 'Paying' || !ch) return reject(s, 'not_paying');
+  // Checked on every unit, not only when a price arrives: our bid may have fallen since.
+  if (aboveBid(s.price_units_per_kib, e.bid_units_per_kib)) return endSession(s, 'price_above_bid');
   const cost_units = pieceCostUnits(s.price_units_per_kib, e.bytes);
   if (cost_units > allowanceUnits(e.budget)) return stop(s, capReason(e.budget, cost_units), []);
   if (ch.amount_units + cost_units > ch.escrow_units) {
@@ -308,38 +228,4 @@ function openChannel(s: PayerState, remaining_bytes: number, budget: Budget, eff
   const escrow_units = minUnits(want_units > floor_units ? want_units : floor_units, allowance);
   const open: PayerEffect = { type: 'open_channel', payee_key: s.payee_key, escrow_units, timeout_ms: CHANNEL_TIMEOUT_MS };
   return ok({ ...s, phase: 'WaitingForChannel', requested_escrow_units: escrow_units }, [...effects, open]);
-}
-
-export function assertPayerInvariants(s: PayerState): void {
-  assertPieceLength(s.piece_length_bytes);
-  invariant(isPublicKeyHex(s.payer_key), 'payer_key must be a public key');
-  invariant(Number.isSafeInteger(s.piece_count) && s.piece_count > 0 && s.piece_count <= MAX_PIECE_COUNT, 'piece_count in range');
-  invariant(s.paid_pieces.piece_count === s.piece_count && isValidPieceSet(s.paid_pieces), 'paid-piece bitfield matches piece_count, spare bits clear');
-  invariant(s.retired_units >= 0n && s.min_escrow_units >= 0n, 'amounts are non-negative');
-  invariant(s.phase === 'WaitingForBidResponse' || (s.payee_key !== null && s.price_units_per_kib > 0n), 'priced once past the bid response');
-  invariant(s.phase !== 'WaitingForBidResponse' || (s.channel === null && s.owed === null && s.retired_units === 0n), 'nothing paid before the bid response');
-  invariant((s.phase === 'WaitingForChannel') === (s.requested_escrow_units !== null) || isFinished(s), 'an escrow is requested exactly while waiting for the channel');
-  invariant(s.phase !== 'Paying' || (s.channel !== null && !s.channel.exhausted), 'paying needs a live channel');
-  invariant(s.owed === null || s.phase !== 'Paying', 'an owed piece waits for the next channel');
-  invariant(s.owed === null || (s.owed.index < s.piece_count && !isPiecePaid(s, s.owed.index)), 'an owed piece is a real, unpaid piece');
-  invariant((s.phase === 'Stopped') === (s.stop_reason !== null), 'stop reason set exactly when stopped');
-  invariant(Number.isSafeInteger(s.empty_channels) && s.empty_channels >= 0 && s.empty_channels < MAX_EMPTY_CHANNELS, 'empty channel count in range');
-  const ch = s.channel;
-  if (ch) {
-    invariant(ch.amount_units >= 0n && ch.amount_units <= ch.escrow_units, 'paid within escrow');
-    invariant(ch.seq >= 0n && (ch.seq === 0n) === (ch.amount_units === 0n), 'seq counts the payments');
-  }
-}
-
-function assertPayerProgress(prev: PayerState, next: PayerState): void {
-  invariant(sentUnits(next) >= sentUnits(prev) && next.retired_units >= prev.retired_units, 'sent totals never decrease');
-  invariant(isSubset(prev.paid_pieces, next.paid_pieces), 'a paid piece stays paid');
-  const a = prev.channel;
-  const b = next.channel;
-  if (a && b && a.channel_id === b.channel_id) {
-    invariant(b.escrow_units === a.escrow_units && b.amount_units >= a.amount_units && b.seq >= a.seq, 'cumulative state is monotone');
-    invariant(b.seq - a.seq <= 1n, 'one payment per step');
-    invariant(!a.exhausted || b.exhausted, 'an exhausted channel stays exhausted');
-  }
-  invariant(!isFinished(prev) || next.phase === prev.phase, 'finished is final');
 }

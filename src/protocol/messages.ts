@@ -53,21 +53,6 @@ export const ERROR_CODE_PATTERN = /^[a-z0-9_]{1,32}$/;
 export const MAX_ERROR_REASON_BYTES = MAX_STRING_BYTES;
 const ANY_TEXT = /^[^]*$/;
 
-/**
- * Error codes this implementation sends. Receivers accept any code matching ERROR_CODE_PATTERN (newer peers may
- * add codes) and treat an error as information: reactions come from their own state, not from the peer's word.
- */
-export const SPEED_ERROR_CODES = [
-  'protocol', // a message we could not use (see reason)
-  'ledger_mismatch', // handshake ledger ids differ: no payments possible
-  'below_reserve', // bid under the provider's reserve price
-  'bad_channel', // channel missing on the ledger, wrong payer/payee, too little escrow, closing soon
-  'bad_payment', // wrong signature, stale sequence, amount below what is owed or above the escrow
-  'late_payment', // payment deadline missed: choked
-  'banned', // repeated failures: disconnecting, reconnects refused for a while
-  'not_selling', // the provider opted out of selling: it closes the channel with the last state signed; stop paying
-] as const;
-
 export interface BidMessage {
   readonly type: 'bid';
   /** What the requester offers per KiB delivered; 0 withdraws the bid (the requester becomes a non-bidder). */

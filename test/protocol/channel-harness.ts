@@ -133,7 +133,7 @@ export class Pair {
     if (!m) return false;
     if (m.type === 'piece') {
       this.received++;
-      await this.payerDo({ type: 'piece_verified', index: m.index, bytes: m.bytes, remaining_bytes: this.remainingBytes(), budget: this.budget() });
+      await this.payerDo({ type: 'piece_verified', index: m.index, bytes: m.bytes, remaining_bytes: this.remainingBytes(), budget: this.budget(), bid_units_per_kib: this.bid_units_per_kib });
     } else {
       await this.payerDo({
         type: 'bid_response', payee_key: this.o.payee.key, price_units_per_kib: m.price_units_per_kib, min_escrow_units: this.o.min_escrow_units,

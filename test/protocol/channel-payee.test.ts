@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { signPaymentState, type SignedPaymentState } from '../../src/protocol/payment-state.ts';
 import {
-  BAN_DURATION_MS, canServe, crankPayee, createPayee, earnedUnits, exposureUnits, MAX_FAILURES, MAX_PENDING_CLOSES,
+  canServe, crankPayee, createPayee, earnedUnits, exposureUnits, MAX_FAILURES, MAX_PENDING_CLOSES,
   type LedgerChannel, type PayeeEvent, type PayeeState, type PayeeStep,
 } from '../../src/protocol/channel-payee.ts';
+import { BAN_DURATION_MS } from '../../src/protocol/bans.ts';
 import { payeeFromJson, payeeToJson } from '../../src/protocol/channel-payee-json.ts';
 import {
   ChannelInvariantError, CLOSE_MARGIN_MS, MIN_CHANNEL_LIFETIME_MS, PAYMENT_DEADLINE_MS, ROLLOVER_MARGIN_MS,

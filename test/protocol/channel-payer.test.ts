@@ -39,7 +39,7 @@ function opened(escrow_units = 1_600n, id = C1, over: Partial<Extract<PayerEvent
 }
 
 const verified = (index: number, over: Partial<Extract<PayerEvent, { type: 'piece_verified' }>> = {}): PayerEvent => ({
-  type: 'piece_verified', index, bytes: PIECE, remaining_bytes: 50 * PIECE, budget: UNLIMITED, ...over,
+  type: 'piece_verified', index, bytes: PIECE, remaining_bytes: 50 * PIECE, budget: UNLIMITED, bid_units_per_kib: 50n, ...over,
 });
 
 const caps = (torrent: bigint, day: bigint, spent = 0n): Budget => ({
@@ -157,6 +157,35 @@ describe('payer: paying', () => {
   it('stops when the provider raises its price above our bid', () => {
     const step = crankPayer(opened(), bid({ price_units_per_kib: 51n }), T0);
     expect(step.state.stop_reason).toBe('price_above_bid');
+  });
+
+  it('never pays a unit at a price above its current bid: checked on every unit, and at once when the bid falls', () => {
+    const s = opened(); // priced at 10/KiB under a bid of 50
+    const below = crankPayer(s, verified(0, { bid_units_per_kib: 9n }), T0);
+    expect(below.effects).toEqual([]); // no pay, no done, no stop_requesting: units may come free from here on
+    expect(below.state).toMatchObject({ phase: 'Stopped', stop_reason: 'price_above_bid' });
+    expect(sentUnits(below.state)).toBe(0n);
+    expect(crankPayer(s, verified(0, { bid_units_per_kib: null }), T0).state.stop_reason).toBe('price_above_bid');
+    expect(crankPayer(s, verified(0, { bid_units_per_kib: 10n }), T0).effects[0]).toMatchObject({ type: 'pay', delta_units: PIECE_COST });
+
+    const lowered = crankPayer(s, { type: 'bid_changed', bid_units_per_kib: 5n }, T0);
+    expect(lowered.effects).toEqual([]);
+    expect(lowered.state.stop_reason).toBe('price_above_bid');
+    expect(crankPayer(lowered.state, verified(1), T0).effects).toEqual([]); // stopped is final for this session
+    expect(crankPayer(s, { type: 'bid_changed', bid_units_per_kib: 10n }, T0).state).toBe(s);
+    const waiting = run(createPayer(payer.key, PIECE, PIECES), [bid()]).state;
+    expect(crankPayer(waiting, { type: 'bid_changed', bid_units_per_kib: 1n }, T0).state.stop_reason).toBe('price_above_bid');
+  });
+
+  it('stops paying when the provider says it no longer charges us, and ignores a word that comes too late', () => {
+    const step = crankPayer(opened(), { type: 'not_charged' }, T0);
+    expect(step.state).toMatchObject({ phase: 'Stopped', stop_reason: 'not_charged' });
+    expect(step.effects).toEqual([]);
+    expect(payerFromJson(payerToJson(step.state))).toEqual(step.state);
+    const fresh = createPayer(payer.key, PIECE, PIECES); // never priced (its offer was above our bid): nothing to stop
+    expect(crankPayer(fresh, { type: 'not_charged' }, T0).state).toBe(fresh);
+    const done = crankPayer(opened(), { type: 'done' }, T0).state;
+    expect(crankPayer(done, { type: 'not_charged' }, T0).rejection?.code).toBe('finished');
   });
 
   it('pays a piece that did not fit first on the next channel', () => {

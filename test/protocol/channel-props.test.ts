@@ -172,7 +172,7 @@ describe('payer properties', () => {
           };
           apply(crankPayer(s, { type: 'bid_response', payee_key: payee.key, price_units_per_kib: price, min_escrow_units, bid_units_per_kib: 50n, remaining_bytes: 30 * L, budget: budget() }, now));
           for (const op of ops) {
-            if (op.kind === 'piece') apply(crankPayer(s, { type: 'piece_verified', index: op.index, bytes: op.bytes, remaining_bytes: 30 * L, budget: budget() }, now));
+            if (op.kind === 'piece') apply(crankPayer(s, { type: 'piece_verified', index: op.index, bytes: op.bytes, remaining_bytes: 30 * L, budget: budget(), bid_units_per_kib: 50n }, now));
             if (op.kind === 'price') apply(crankPayer(s, { type: 'bid_response', payee_key: payee.key, price_units_per_kib: op.price, min_escrow_units, bid_units_per_kib: 50n, remaining_bytes: 30 * L, budget: budget() }, now));
             if (op.kind === 'tick') {
               now += op.ms;

@@ -1,0 +1,148 @@
+// The provider's payee machine, its data: phases, state, events and effects, and the invariants every step of
+// channel-payee.ts is checked against (a broken one is a bug in this code or its shell, and throws).
+import type { PublicKeyHex } from './ed25519.ts';
+import { type Units } from './money.ts';
+import { type ChannelId, type SignedPaymentState } from './payment-state.ts';
+import { assertPieceLength, invariant, type Rejection } from './channel-types.ts';
+import type { PaymentRejectionCode } from './channel-payee-checks.ts';
+
+/** Late or invalid payments tolerated per session before the requester is banned. */
+export const MAX_FAILURES = 3;
+/** Channels awaiting the ledger's close confirmation; beyond this the payee stops serving until some confirm. */
+export const MAX_PENDING_CLOSES = 8;
+/** Retired channel ids remembered, to tell a late payment (ignore) from a foreign channel (disconnect). */
+export const MAX_RETIRED_CHANNEL_IDS = 16;
+
+export type PayeePhase = 'WaitingForChannel' | 'WaitingForLedgerCheck' | 'Serving' | 'Closing' | 'Closed';
+
+export interface PayeeTerms {
+  readonly payee_key: PublicKeyHex;
+  /** The payment key from the requester's Speed handshake: the only key whose states we accept. */
+  readonly payer_key: PublicKeyHex;
+  readonly piece_length_bytes: number;
+  readonly min_escrow_units: Units;
+}
+
+export interface PayeeChannel {
+  readonly channel_id: ChannelId;
+  readonly escrow_units: Units;
+  readonly expires_at_ms: number;
+  readonly paid_units: Units;
+  readonly seq: bigint;
+  /** The best state the payer signed on this channel: what we close with. */
+  readonly last: SignedPaymentState | null;
+}
+
+export interface UnpaidPiece {
+  readonly index: number;
+  readonly cost_units: Units;
+  /** When the last block went out; the payment deadline runs from here. Null while the piece is being sent. */
+  readonly delivered_at_ms: number | null;
+  readonly deadline_missed: boolean;
+}
+
+export interface PayeeState {
+  readonly phase: PayeePhase;
+  readonly terms: PayeeTerms;
+  readonly price_units_per_kib: Units;
+  /** A new auction price waits here while a piece is unpaid, so the requester prices every piece as we do. */
+  readonly pending_price_units_per_kib: Units | null;
+  readonly candidate_id: ChannelId | null;
+  readonly channel: PayeeChannel | null;
+  readonly retired_ids: readonly ChannelId[];
+  readonly closing: readonly SignedPaymentState[];
+  /** Accepted on channels retired before the current one. */
+  readonly settled_units: Units;
+  /** Cost of every piece started in this session, at the price in force when it started. */
+  readonly owed_units: Units;
+  readonly unpaid: UnpaidPiece | null;
+  readonly failures: number;
+  readonly banned_until_ms: number | null;
+}
+
+/** What the shell reads back from the ledger for the announced channel (null: no such channel). */
+export interface LedgerChannel {
+  readonly channel_id: ChannelId;
+  readonly payer_key: PublicKeyHex;
+  readonly payee_key: PublicKeyHex;
+  readonly escrow_units: Units;
+  readonly expires_at_ms: number;
+  readonly open: boolean;
+}
+
+export type PayeeEvent =
+  | { readonly type: 'channel_announced'; readonly channel_id: ChannelId }
+  | { readonly type: 'ledger_channel'; readonly channel_id: ChannelId; readonly channel: LedgerChannel | null }
+  | { readonly type: 'piece_started'; readonly index: number; readonly bytes: number }
+  | { readonly type: 'piece_delivered'; readonly index: number }
+  | { readonly type: 'payment'; readonly payment: SignedPaymentState }
+  | { readonly type: 'payment_verified'; readonly payment: SignedPaymentState; readonly ok: boolean }
+  | { readonly type: 'price_changed'; readonly price_units_per_kib: Units }
+  | { readonly type: 'done' }
+  | { readonly type: 'tick' }
+  | { readonly type: 'channel_closed'; readonly channel_id: ChannelId };
+
+export type ChannelRejectionCode =
+  | 'session_closed' | 'channel_known' | 'channel_reused' | 'check_in_progress' | 'channel_not_found'
+  | 'channel_not_open' | 'wrong_payee' | 'wrong_payer' | 'escrow_below_minimum' | 'escrow_below_piece' | 'expires_too_soon';
+
+export type PayeeRejectionCode = PaymentRejectionCode | ChannelRejectionCode | 'bad_signature' | 'payment_late';
+
+export type PayeeEffect =
+  | { readonly type: 'fetch_channel'; readonly channel_id: ChannelId }
+  | { readonly type: 'reject_channel'; readonly channel_id: ChannelId; readonly code: ChannelRejectionCode }
+  | { readonly type: 'verify_payment'; readonly payment: SignedPaymentState; readonly payer_key: PublicKeyHex }
+  | { readonly type: 'announce_price'; readonly price_units_per_kib: Units }
+  | { readonly type: 'choke'; readonly reason: 'payment_late' | 'payment_invalid' | 'channel_invalid' }
+  | { readonly type: 'ban'; readonly until_ms: number; readonly reason: PayeeRejectionCode }
+  | { readonly type: 'close_channel'; readonly state: SignedPaymentState };
+
+export interface PayeeStep {
+  readonly state: PayeeState;
+  readonly effects: readonly PayeeEffect[];
+  readonly rejection: Rejection<PayeeRejectionCode> | null;
+}
+
+/** Everything the payer has paid us in this session, on every channel. */
+export function earnedUnits(state: PayeeState): Units {
+  return state.settled_units + (state.channel?.paid_units ?? 0n);
+}
+
+/** What we delivered and were not (yet) paid for: never more than one piece. */
+export function exposureUnits(state: PayeeState): Units {
+  const exposure = state.owed_units - earnedUnits(state);
+  return exposure > 0n ? exposure : 0n;
+}
+
+export function assertPayeeInvariants(s: PayeeState): void {
+  assertPieceLength(s.terms.piece_length_bytes);
+  invariant(s.price_units_per_kib > 0n, 'price must be positive');
+  invariant(s.pending_price_units_per_kib === null || s.unpaid !== null, 'a pending price waits only on an unpaid piece');
+  invariant(s.terms.min_escrow_units >= 0n && s.settled_units >= 0n && s.owed_units >= 0n, 'amounts are non-negative');
+  invariant(s.failures >= 0 && s.retired_ids.length <= MAX_RETIRED_CHANNEL_IDS, 'counters in range');
+  invariant((s.phase === 'WaitingForLedgerCheck') === (s.candidate_id !== null), 'a candidate exists exactly while checking it');
+  invariant(s.phase !== 'Serving' || s.channel !== null, 'serving needs a channel');
+  invariant(s.phase !== 'Closed' || (s.channel === null && s.closing.length === 0), 'closed means nothing left open');
+  const ch = s.channel;
+  if (ch) {
+    invariant(ch.paid_units >= 0n && ch.paid_units <= ch.escrow_units, 'paid within escrow');
+    invariant(ch.seq >= 0n, 'seq non-negative');
+    invariant(ch.last === null ? ch.paid_units === 0n && ch.seq === 0n : ch.last.amount_units === ch.paid_units && ch.last.seq === ch.seq && ch.last.channel_id === ch.channel_id, 'last state matches the channel');
+  }
+  const exposure = s.owed_units - earnedUnits(s);
+  if (s.unpaid) invariant(exposure > 0n && exposure <= s.unpaid.cost_units, 'exposure is at most the one unpaid piece');
+  else invariant(exposure <= 0n, 'no unpaid piece means nothing owed');
+}
+
+export function assertPayeeProgress(prev: PayeeState, next: PayeeState): void {
+  invariant(next.owed_units >= prev.owed_units && earnedUnits(next) >= earnedUnits(prev), 'owed and earned never decrease');
+  invariant(next.failures >= prev.failures, 'failures never decrease');
+  const a = prev.channel;
+  const b = next.channel;
+  if (a && b && a.channel_id === b.channel_id) {
+    invariant(b.escrow_units === a.escrow_units, 'escrow is fixed');
+    invariant(b.paid_units >= a.paid_units && b.seq >= a.seq, 'cumulative amount and seq are monotone');
+    invariant((b.paid_units > a.paid_units) === (b.seq > a.seq), 'amount and seq move together');
+  }
+  invariant(prev.phase !== 'Closed' || next.phase === 'Closed', 'closed is final');
+}
