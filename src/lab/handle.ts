@@ -7,8 +7,11 @@ export interface LabStartOptions {
   ledgerUrl?: string | null;
   /** Settings as JSON: amounts as decimal strings. */
   speed?: Record<string, string | number | boolean | null>;
-  /** Give the peer a wallet key (kept per namespace across reloads); 'airdrop' also claims the airdrop. */
-  wallet?: 'none' | 'key' | 'airdrop';
+  /**
+   * Give the peer a wallet key (kept per namespace across reloads); 'airdrop' also claims the airdrop; 'locked'
+   * loads the key but hands it to the peer only on unlock().
+   */
+  wallet?: 'none' | 'key' | 'airdrop' | 'locked';
   /** WebSocket trackers to announce to (default: this origin's /announce), e.g. one gateway of a tracker cluster. */
   trackerUrls?: string[];
 }
@@ -70,6 +73,8 @@ export interface LabHandle {
   setTorrentSpeed(info_hash: string, speed: boolean): Promise<void>;
   /** Changes the Speed settings (amounts as decimal strings). */
   setSpeed(speed: Record<string, string | number | boolean | null>): Promise<void>;
+  /** Hands the peer the wallet key loaded by a 'locked' start, like the app's unlock. */
+  unlock(): Promise<void>;
   stop(): void;
   /**
    * Times a download already added: from the first byte the UI thread relays (the connection is up) to the worker's

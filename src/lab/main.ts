@@ -112,7 +112,8 @@ const handle: LabHandle = {
       namespace,
       ledgerUrl,
       speed,
-      wallet: wallet ? { key: wallet.key, public_key: wallet.public_key } : null,
+      // 'locked': the key exists (and is kept) but the peer gets it only on unlock(), as after an app reload.
+      wallet: wallet && options.wallet !== 'locked' ? { key: wallet.key, public_key: wallet.public_key } : null,
       ...(options.trackerUrls ? { trackerUrls: options.trackerUrls } : {}),
     });
     client.on((event) => {
@@ -215,6 +216,10 @@ const handle: LabHandle = {
   async setSpeed(input) {
     speed = { ...speed, ...speedSettings(input) };
     await peer().call('settings.set', { speed });
+  },
+  async unlock() {
+    if (!wallet) throw new Error('lab: no wallet key (start with wallet "locked")');
+    await peer().setWallet(wallet.key, wallet.public_key);
   },
   stop() {
     client?.close();

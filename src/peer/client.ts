@@ -13,7 +13,7 @@ import { Signaling } from './signaling.ts';
 export type {
   FilePieces, PeerEvent, PeerStatus, SpeedSettings, TorrentInfo, TorrentSource, TorrentStatus, WalletEvent,
 } from './rpc-schema.ts';
-export { MAX_READ_BYTES } from './rpc-schema.ts';
+export { MAX_READ_BYTES, MAX_TORRENT_FILE_BYTES } from './rpc-schema.ts';
 export { RpcError } from './rpc.ts';
 
 /** Connections per torrent the UI keeps open (each is an RTCPeerConnection on this thread). */
@@ -21,7 +21,7 @@ export const MAX_CONNECTIONS_PER_TORRENT = 30;
 /** Magnets wait for metadata from peers. */
 const MAGNET_TIMEOUT_MS = 10 * 60_000;
 
-/** After a Speed toggle, the dropped relays close within a few event-loop turns; then announce for new ones. */
+/** After a Speed toggle or an unlock, the dropped relays close within a few event-loop turns; then announce for new ones. */
 const REANNOUNCE_AFTER_TOGGLE_MS = 500;
 
 export const DEFAULT_SPEED_SETTINGS: SpeedSettings = {
@@ -138,8 +138,13 @@ export class PeerClient {
   }
 
   /** Hands the worker the wallet's non-extractable signing key; the worker never sees secret bytes. */
-  setWallet(key: CryptoKey, public_key: Uint8Array): Promise<Result<'wallet.set'>> {
-    return this.call('wallet.set', { key, public_key });
+  async setWallet(key: CryptoKey, public_key: Uint8Array): Promise<Result<'wallet.set'>> {
+    const result = await this.call('wallet.set', { key, public_key });
+    // A first unlock re-forms the connections of Speed torrents (now with the extension): re-announce for them.
+    setTimeout(() => {
+      for (const info_hash of this.#status.keys()) this.#signaling.reannounce(info_hash);
+    }, REANNOUNCE_AFTER_TOGGLE_MS);
+    return result;
   }
 
   statusOf(info_hash: string): TorrentStatus | undefined {

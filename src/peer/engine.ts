@@ -4,7 +4,9 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { deleteStoredPieces, opfsChunkStore } from './opfs-store.ts';
-import { PeerStorage, type TorrentRecord } from './persist.ts';
+import { MAX_TORRENTS, PeerStorage, type TorrentRecord } from './persist.ts';
+
+export { MAX_TORRENTS } from './persist.ts';
 import { RelayDuplex } from './relay-duplex.ts';
 import { RpcError } from './rpc.ts';
 import type { InitParams, PeerEvent, PeerStatus, TorrentDetail, TorrentInfo, TorrentSource, TorrentStatus } from './rpc-schema.ts';
@@ -15,10 +17,6 @@ import { WebTorrent, type AddOptions, type ChunkStoreConstructor, type Torrent, 
 export const STATUS_INTERVAL_MS = 1000;
 /** Verified-piece bitfields are saved at most this often while downloading (and at once when done). */
 const BITFIELD_SAVE_DELAY_MS = 500;
-/** Torrents one peer runs at once. */
-export const MAX_TORRENTS = 200;
-/** Connections per torrent; the UI stops offering once reached. */
-export const MAX_PEERS_PER_TORRENT = 30;
 
 /** Per-torrent extension point: Speed implements it; absent, the torrent runs as plain BitTorrent. */
 export interface TorrentHooks {
@@ -345,14 +343,19 @@ export class PeerEngine {
   async setSpeed(info_hash: string, speed: boolean): Promise<TorrentInfo> {
     const managed = this.#managed(info_hash);
     if (managed.speed !== speed) {
-      managed.hooks?.destroy();
-      managed.hooks = null;
       managed.speed = speed;
-      for (const wire of [...managed.torrent.wires]) wire.destroy();
-      managed.hooks = this.#hookFactory(managed);
+      this.reform(managed);
       await this.#storage?.updateTorrent(info_hash, { speed });
     }
     return this.info(managed);
+  }
+
+  /** Drops a torrent's connections and re-installs its hooks: they re-form with the extensions now in force. */
+  reform(managed: ManagedTorrent): void {
+    managed.hooks?.destroy();
+    managed.hooks = null;
+    for (const wire of [...managed.torrent.wires]) wire.destroy();
+    managed.hooks = this.#hookFactory(managed);
   }
 
   #reportStatus(): void {

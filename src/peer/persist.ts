@@ -2,6 +2,7 @@
 // verified (so resume needs no rehash) and the payment channel states of both roles. Pieces themselves live in
 // OPFS (opfs-store.ts). Every record is validated when loaded: a record that fails is dropped, never trusted.
 import { createStore, del, entries, get, set, update, type UseStore } from 'idb-keyval';
+import { MAX_TORRENT_FILE_BYTES } from './rpc-schema.ts';
 
 export interface TorrentRecord {
   readonly info_hash: string;
@@ -12,10 +13,8 @@ export interface TorrentRecord {
   readonly added_at_ms: number;
 }
 
-/** Largest metainfo we store: 10 MB, ut_metadata's own limit. */
-export const MAX_TORRENT_FILE_BYTES = 10_000_000;
-/** Most torrents one peer keeps. */
-export const MAX_TORRENTS = 1000;
+/** Most torrents one peer runs and keeps (the engine refuses more; a store holding more loads the oldest). */
+export const MAX_TORRENTS = 200;
 /** Channel records are small JSON objects (channel-*-json.ts); anything larger is corrupt. */
 const MAX_CHANNEL_RECORD_CHARS = 2_000_000;
 

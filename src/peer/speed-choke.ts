@@ -1,8 +1,14 @@
 // The provider's choke round for a Speed torrent, in place of webtorrent's: snapshots every wire (interest, bans,
-// late payments, bids, bytes moved since the last round), runs protocol/choker.ts, charges each auction winner its
-// clearing price (a bid response goes out first), then unchokes and chokes. A wire is unchoked only through here:
-// each wire's unchoke() is wrapped to refuse unless the last round allowed it.
+// late payments, bids, bytes moved since the last round), runs protocol/choker.ts, and applies each peer's outcome
+// (protocol/round-outcome.ts) to its paid session — opened or re-priced for winners (a bid response goes out first),
+// ended for everyone else — then unchokes and chokes. A wire is unchoked only through here: each wire's unchoke()
+// is wrapped to refuse unless the last round allowed it.
 import { DEFAULT_OPTIMISTIC_PERIOD_MS, chokeRound as runChoker, type ChokePeer, type ChokeState, type PeerId } from '../protocol/choker.ts';
+import { roundOutcomes, sessionAction } from '../protocol/round-outcome.ts';
+import type { BanList } from '../protocol/bans.ts';
+import type { Units } from '../protocol/money.ts';
+import { legacyPeerStatus } from './engine.ts';
+import type { PeerStatus } from './rpc-schema.ts';
 import type { SpeedContext } from './speed-context.ts';
 import type { SpeedExtension } from './speed-extension.ts';
 import type { ProviderSession } from './speed-provider.ts';
@@ -50,9 +56,18 @@ export function chokeRound(wires: ReadonlyMap<Wire, WireState>, ctx: SpeedContex
     is_seed,
     optimistic_period_ms: DEFAULT_OPTIMISTIC_PERIOD_MS,
   }, state, now);
-  for (const [id, price] of round.prices) byId.get(id)?.[1].provider?.charge(price);
-  // Selling just switched off: paid sessions end, closing their channels with the last signed state.
-  if (!settings.providing) for (const [, s] of byId.values()) s.provider?.stopSelling();
+  // Money first, then chokes: a winner hears its price before its unchoke, a loser that it is free before more blocks.
+  const outcomes = roundOutcomes(round);
+  for (const [id, [, s]] of byId) {
+    const provider = s.provider;
+    const outcome = outcomes.get(id as PeerId);
+    if (!provider || !outcome) continue;
+    const action = sessionAction(outcome, provider.view);
+    // Selling just switched off: paid sessions end, closing their channels with the last signed state.
+    if (action.type === 'end' || action.type === 'restart') provider.end(settings.providing ? 'not_charged' : 'not_selling');
+    // charge() is idempotent at an unchanged price: it re-announces terms a resumed session never sent on this wire.
+    if (outcome.kind === 'charged' && action.type !== 'end') provider.charge(outcome.price_units_per_kib);
+  }
   for (const id of round.unchoked) {
     const entry = byId.get(id);
     if (!entry) continue;
@@ -63,9 +78,23 @@ export function chokeRound(wires: ReadonlyMap<Wire, WireState>, ctx: SpeedContex
     const entry = byId.get(id);
     if (!entry) continue;
     entry[1].allowUnchoke = false;
-    // A piece we stop sending mid-way could never be completed by this requester: forgive it (speed-provider.ts).
-    if (!entry[0].amChoking) entry[1].provider?.choked();
     entry[0].choke();
   }
   return round.state;
+}
+
+/** What one Speed wire shows in the torrent's peer list: its Speed state and the money on it, both directions. */
+export function wireStatus(wire: Wire, s: WireState, our_bid: Units | null, bans: BanList, now_ms: number): PeerStatus {
+  return {
+    ...legacyPeerStatus(wire),
+    speed: s.ext.negotiation === null ? 'pending' : s.ext.negotiation.speed ? 'speed' : 'legacy',
+    their_bid_units_per_kib: s.provider?.bid_units_per_kib ?? null,
+    our_bid_units_per_kib: s.requester ? our_bid : null,
+    price_units_per_kib: s.requester?.price_units_per_kib ?? s.provider?.price_units_per_kib ?? null,
+    paid_units: s.requester?.paid_units ?? 0n,
+    earned_units: s.provider?.earned_units ?? 0n,
+    payer_phase: s.requester?.payer?.phase ?? null,
+    payee_phase: s.provider?.payee?.phase ?? null,
+    banned: bans.isBanned([wire.peerId, s.ext.remote?.payment_pk], now_ms),
+  };
 }

@@ -1,63 +1,23 @@
 // What every Speed session in the worker shares: the wallet's signer (a non-extractable CryptoKey the UI handed
 // over), the ledger client, the settings, the balance the bidder reads, spend against the user's caps, and the
-// time-limited ban list. One instance per worker, owned by speed-install.ts.
+// time-limited ban list (protocol/bans.ts). One instance per worker, owned by speed-install.ts.
+
+export { BanList } from '../protocol/bans.ts';
 import { isPublicKeyHex, signerFromCryptoKey, toPublicKeyHex, WebCryptoVerifier, type PublicKeyHex, type Signer } from '../protocol/ed25519.ts';
 import type { SpeedHandshake } from '../protocol/messages-handshake.ts';
 import { SPEED_PROTOCOL_VERSION } from '../protocol/messages-handshake.ts';
 import type { Budget } from '../protocol/channel-payer.ts';
 import type { Units } from '../protocol/money.ts';
 import { LedgerApiError, LedgerClient } from '../wallet/ledger-client.ts';
+import { BanList } from '../protocol/bans.ts';
 import type { PeerStorage } from './persist.ts';
 import type { Misbehaviour, PeerEvent, SpeedSettings, WalletEvent } from './rpc-schema.ts';
 
 /** The balance the bidder divides is refreshed this often (and after every channel open). */
 export const BALANCE_REFRESH_MS = 10_000;
-/** Bans remembered at most; the oldest go first (a flood of fresh peer ids must not grow memory). */
-export const MAX_BANS = 10_000;
 const DAY_MS = 24 * 60 * 60_000;
 /** A nonce lost to another client of the same key (the wallet tab) is retried this many times. */
 const MAX_NONCE_RETRIES = 3;
-
-/** Time-limited bans by peer id and by payment key (peer ids change on every restart; keys do not). */
-export class BanList {
-  readonly #until = new Map<string, number>();
-  /** Called after every new ban (the context saves the list, so a reload does not pardon a cheater). */
-  onChange: () => void = () => {};
-
-  ban(ids: readonly (string | null | undefined)[], until_ms: number): void {
-    for (const id of ids) {
-      if (!id) continue;
-      this.#until.delete(id);
-      this.#until.set(id, until_ms);
-      if (this.#until.size > MAX_BANS) {
-        const oldest = this.#until.keys().next().value;
-        if (oldest !== undefined) this.#until.delete(oldest);
-      }
-    }
-    this.onChange();
-  }
-
-  isBanned(ids: readonly (string | null | undefined)[], now_ms: number): boolean {
-    for (const id of ids) {
-      if (!id) continue;
-      const until = this.#until.get(id);
-      if (until === undefined) continue;
-      if (until > now_ms) return true;
-      this.#until.delete(id);
-    }
-    return false;
-  }
-
-  /** Takes back bans saved by an earlier run (those still running), without reporting them as new. */
-  load(entries: readonly (readonly [string, number])[], now_ms: number): void {
-    for (const [id, until] of entries) if (until > now_ms && id) this.#until.set(id, until);
-  }
-
-  /** Bans still running at `now_ms`, newest last, at most `limit`. */
-  active(now_ms: number, limit: number): Array<[string, number]> {
-    return [...this.#until].filter(([, until]) => until > now_ms).slice(-limit);
-  }
-}
 
 /** What survives a reload besides channels: spend against the caps and the ban list (key in the channels store). */
 export const SPEED_STATE_KEY = 'speed-state:v1';

@@ -7,7 +7,7 @@ import { payeeFromJson, payeeToJson } from '../protocol/channel-payee-json.ts';
 import type { PublicKeyHex } from '../protocol/ed25519.ts';
 import type { SignedPaymentState } from '../protocol/payment-state.ts';
 import type { SpeedContext } from './speed-context.ts';
-import { forgiveInFlight, MAX_FORGIVEN_PIECES } from './speed-provider.ts';
+import { forgiveInFlight, MAX_FORGIVEN_UNITS } from '../protocol/channel-payee-end.ts';
 
 /** A requester that vanished may come back within this long and keep its channel; then we close it. */
 export const REJOIN_GRACE_MS = 20_000;
@@ -46,7 +46,7 @@ export class PayeeKeeper {
     clearTimeout(orphan.timer);
     this.#orphans.delete(payer_key);
     const forgiven = this.#forgiven.get(payer_key) ?? 0;
-    if (forgiven >= MAX_FORGIVEN_PIECES) return orphan.state;
+    if (forgiven >= MAX_FORGIVEN_UNITS) return orphan.state;
     const next = forgiveInFlight(orphan.state, true);
     if (next !== orphan.state) this.#forgiven.set(payer_key, forgiven + 1);
     return next;

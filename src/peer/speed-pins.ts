@@ -7,7 +7,8 @@
 //   the next piece then queue at the provider and go out the moment our payment lands, and we never wait on held
 //   blocks while the unpaid piece is incomplete (which would deadlock both sides).
 // The picker reads `wire.peerPieces.get(i)`; a filtered view of it is how these rules reach webtorrent.
-import type { BitFieldLike, Wire } from './wire.ts';
+import { pinRequests } from './wire-patches.ts';
+import type { Wire } from './wire.ts';
 
 export class PiecePins {
   readonly #owner = new Map<number, Wire>();
@@ -22,33 +23,14 @@ export class PiecePins {
     this.#paced = paced;
   }
 
-  /** Installs the filter and the request recorder on one wire. */
+  /** Installs the filter and the request recorder on one wire (wire-patches.ts). */
   install(wire: Wire): void {
-    const view = (field: BitFieldLike): BitFieldLike =>
-      new Proxy(field, {
-        get: (target, prop) => {
-          if (prop === 'get') return (index: number) => target.get(index) && this.allowed(wire, index);
-          const value = Reflect.get(target, prop, target) as unknown;
-          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-        },
-      });
-    let outer = view(wire.peerPieces);
-    // bittorrent-protocol replaces peerPieces on bitfield and have-all messages: wrap whatever it sets.
-    Object.defineProperty(wire, 'peerPieces', {
-      configurable: true,
-      get: () => outer,
-      set: (field: BitFieldLike) => {
-        outer = view(field);
-      },
-    });
-    const request = wire.request.bind(wire);
-    wire.request = (index, offset, length, callback) => {
+    pinRequests(wire, (index) => this.allowed(wire, index), (index, length) => {
       if (!this.#owner.has(index)) this.#owner.set(index, wire);
       let pieces = this.#requested.get(wire);
       if (!pieces) this.#requested.set(wire, (pieces = new Map()));
       pieces.set(index, (pieces.get(index) ?? 0) + length);
-      request(index, offset, length, callback);
-    };
+    });
     wire.on('choke', () => this.releaseWire(wire));
     wire.once('close', () => this.releaseWire(wire));
   }

@@ -1,53 +1,24 @@
 // Provider side of Speed on one wire: the requester's bid, the payee channel machine (protocol/channel-payee.ts)
-// driven by wire events, and the serving gate that holds back blocks so no more than one piece is ever unpaid.
+// driven by wire events, and the serving gate (speed-gate.ts) that holds back blocks while a piece is unpaid.
 // The machine decides; this shell performs its effects (ledger reads and closes, signature checks, choke, ban).
 import { publicKeyFromHex, type PublicKeyHex } from '../protocol/ed25519.ts';
 import {
-  assertPayeeInvariants, canServe, crankPayee, createPayee, earnedUnits, type LedgerChannel, type PayeeEffect, type PayeeEvent,
-  type PayeeState,
+  crankPayee, createPayee, earnedUnits, type LedgerChannel, type PayeeEffect, type PayeeEvent, type PayeeState, type PayeeStep,
 } from '../protocol/channel-payee.ts';
+import { endPaidSession, forgiveInFlight, MAX_FORGIVEN_UNITS } from '../protocol/channel-payee-end.ts';
 import { PAYMENT_DEADLINE_MS } from '../protocol/channel-types.ts';
-import { BAN_DURATION_MS } from '../protocol/channel-payee.ts';
+import { banUntil, isLateBeyondBan } from '../protocol/bans.ts';
+import { sessionActionOnBid, type SessionView } from '../protocol/round-outcome.ts';
 import type { SpeedMessage } from '../protocol/messages.ts';
 import type { Units } from '../protocol/money.ts';
 import { encodePaymentState, type ChannelId, type SignedPaymentState } from '../protocol/payment-state.ts';
 import type { SpeedContext } from './speed-context.ts';
 import type { SpeedExtension } from './speed-extension.ts';
+import { ServingGate } from './speed-gate.ts';
 import type { Wire } from './wire.ts';
 
-/** Blocks held back while a piece is unpaid: a requester's pipeline is rarely deeper; more is refused. */
-export const MAX_HELD_BLOCKS = 512;
 /** A piece the requester stopped asking for counts as delivered after this long (its payment deadline starts). */
 export const DELIVERY_IDLE_MS = 5_000;
-/**
- * A requester still owing a piece this long after its deadline (already choked for it) is banned. The payee
- * machine chokes on a missed deadline and bans on repeated failures, but a requester that simply never pays
- * fails only once; this rule ends that session.
- */
-export const LATE_BAN_AFTER_MS = PAYMENT_DEADLINE_MS;
-
-/** In-flight pieces forgiven per requester (see forgiveInFlight): bounds what reconnecting can take for free. */
-export const MAX_FORGIVEN_PIECES = 4;
-
-/**
- * Drops the one unpaid piece when the requester can no longer complete it: we choked it mid-piece (`delivered`
- * false: only a piece never fully sent), or its connection ended and it came back (`delivered` true: a reload loses
- * every piece not yet verified, even one fully received). Such a requester cannot pay for the piece and asks for
- * other pieces first, which the gate holds back behind the unpaid one: both sides would wait out the deadline. The
- * loss is at most that one piece, the exposure the paper accepts (and the caller bounds how often it forgives). A
- * piece already past its deadline is not forgiven. The payee machine has no event for this, so the shell rewrites
- * the state and re-asserts the machine's invariants. If the requester did pay it, the payment arrives as credit.
- */
-export function forgiveInFlight(state: PayeeState, delivered: boolean): PayeeState {
-  const u = state.unpaid;
-  if (!u || u.deadline_missed || (!delivered && u.delivered_at_ms !== null)) return state;
-  const next: PayeeState = { ...state, unpaid: null, owed_units: state.owed_units - u.cost_units, pending_price_units_per_kib: null };
-  const pending = state.pending_price_units_per_kib;
-  const priced = pending === null ? next : { ...next, price_units_per_kib: pending };
-  assertPayeeInvariants(priced);
-  return priced;
-}
-
 export interface ProviderDeps {
   readonly ctx: SpeedContext;
   readonly info_hash: string;
@@ -57,7 +28,12 @@ export interface ProviderDeps {
   persist(payer_key: PublicKeyHex, state: PayeeState): void;
   /** Ask the ledger to close with this state; resolves true once closed. */
   closeChannel(state: SignedPaymentState): Promise<boolean>;
+  /** The requester changed its bid: the torrent runs a round soon, so a bidder that would win is charged at once. */
+  bidChanged(): void;
 }
+
+/** A session still charging (or about to): not closing, not closed. */
+const isLive = (s: PayeeState) => s.phase !== 'Closing' && s.phase !== 'Closed';
 
 export class ProviderSession {
   readonly wire: Wire;
@@ -66,11 +42,7 @@ export class ProviderSession {
   bid_units_per_kib: Units | null = null;
   payee: PayeeState | null;
   #deps: ProviderDeps;
-  #send: (index: number, offset: number, buffer: Uint8Array) => void;
-  #held: Array<{ index: number; offset: number; buffer: Uint8Array }> = [];
-  #sent = new Map<number, number>();
-  #lastSent_ms = 0;
-  #detached = false;
+  readonly #gate: ServingGate;
 
   constructor(wire: Wire, ext: SpeedExtension, payer_key: PublicKeyHex, deps: ProviderDeps, resumed: PayeeState | null) {
     this.wire = wire;
@@ -78,8 +50,12 @@ export class ProviderSession {
     this.payer_key = payer_key;
     this.#deps = deps;
     this.payee = resumed;
-    this.#send = wire.piece.bind(wire);
-    wire.piece = (index, offset, buffer) => this.#offer(index, offset, buffer);
+    this.#gate = new ServingGate(wire, {
+      payee: () => this.payee,
+      crank: (event) => this.crank(event),
+      pieceBytes: (index) => deps.pieceBytes(index),
+      now: () => deps.ctx.now(),
+    });
   }
 
   /** Earned from this requester while the wire lasted: closed sessions plus the current one. */
@@ -108,7 +84,7 @@ export class ProviderSession {
   charge(price_units_per_kib: Units): void {
     const key = this.#deps.ctx.paymentKey;
     if (!key) return;
-    if (!this.payee || this.payee.phase === 'Closed') {
+    if (!this.payee || !isLive(this.payee)) {
       if (this.payee) this.retired_units += earnedUnits(this.payee);
       this.payee = createPayee(
         { payee_key: key, payer_key: this.payer_key, piece_length_bytes: this.#deps.piece_length, min_escrow_units: 0n },
@@ -123,20 +99,44 @@ export class ProviderSession {
     else if (!this.#announced || this.payee.phase === 'WaitingForChannel') this.#announcePrice(this.payee.price_units_per_kib);
   }
 
-  #announced = false;
-
-  /** The user opted out of selling: an open paid session ends (the channel closes with the best state signed). */
-  stopSelling(): void {
-    const phase = this.payee?.phase;
-    if (!phase || phase === 'Closing' || phase === 'Closed') return;
-    this.ext.send({ type: 'error', code: 'not_selling', reason: 'the provider stopped selling; its pieces are free now' });
-    this.crank({ type: 'done' });
+  /** The round's view of this session (protocol/round-outcome.ts decides what to do with it). */
+  get view(): SessionView {
+    const s = this.payee;
+    // A new price waiting for the unit in flight counts too: the requester must have bid for both.
+    const pending = s?.pending_price_units_per_kib ?? 0n;
+    const price = s && isLive(s) ? (pending > s.price_units_per_kib ? pending : s.price_units_per_kib) : null;
+    return {
+      price_units_per_kib: price,
+      bid_units_per_kib: this.bid_units_per_kib,
+      payment_late: this.payment_late,
+    };
   }
+
+  /**
+   * This requester is no longer charged (it stopped winning, or we stopped selling): tell it first, so it pays
+   * nothing more on this session, then end the session — the unit in flight forgiven (a bounded number of times),
+   * the channel closed with the best state signed. Its old price is never charged again.
+   */
+  end(code: 'not_charged' | 'not_selling'): void {
+    const s = this.payee;
+    if (!s || !isLive(s)) return;
+    const reason = code === 'not_selling' ? 'the provider stopped selling; its pieces are free now' : 'not charged any more: lost the auction';
+    this.ext.send({ type: 'error', code, reason });
+    const forgive = this.#forgiven < MAX_FORGIVEN_UNITS;
+    const forgiven = forgiveInFlight(s, true);
+    if (forgive && forgiven !== s) this.#forgiven++;
+    this.#apply(s, endPaidSession(s, this.#deps.ctx.now(), forgive));
+    this.#gate.release(); // blocks held back for payment go out now, free (or are dropped by the choke that follows)
+  }
+
+  #announced = false;
 
   onMessage(message: SpeedMessage): void {
     switch (message.type) {
       case 'bid':
         this.bid_units_per_kib = message.price_units_per_kib === 0n ? null : message.price_units_per_kib;
+        if (sessionActionOnBid(this.view).type === 'end') this.end('not_charged');
+        this.#deps.bidChanged();
         return;
       case 'channel':
         if (this.payee) this.crank({ type: 'channel_announced', channel_id: message.channel_id });
@@ -159,47 +159,34 @@ export class ProviderSession {
     const s = this.payee;
     if (!s) return;
     const u = s.unpaid;
-    if (u && u.delivered_at_ms === null && this.#lastSent_ms > 0 && now_ms - this.#lastSent_ms > DELIVERY_IDLE_MS) {
+    if (u && u.delivered_at_ms === null && this.#gate.idle_ms(now_ms) > DELIVERY_IDLE_MS) {
       this.crank({ type: 'piece_delivered', index: u.index });
     }
     this.crank({ type: 'tick' });
-    const late = this.payee?.unpaid;
-    if (late?.deadline_missed && late.delivered_at_ms !== null && now_ms >= late.delivered_at_ms + PAYMENT_DEADLINE_MS + LATE_BAN_AFTER_MS) {
+    if (isLateBeyondBan(this.payee?.unpaid ?? null, now_ms)) {
       this.crank({ type: 'done' }); // closes the channel with the best state it did sign
-      this.#perform({ type: 'ban', until_ms: now_ms + BAN_DURATION_MS, reason: 'payment_late' });
+      this.#perform({ type: 'ban', until_ms: banUntil(now_ms), reason: 'payment_late' });
       return;
     }
-    this.#flush();
-  }
-
-  /** We choke this requester (it lost the auction): an unfinished unpaid piece could never be completed. */
-  choked(): boolean {
-    if (!this.payee || this.#forgiven >= MAX_FORGIVEN_PIECES) return false;
-    const before = this.payee;
-    const next = forgiveInFlight(before, false);
-    if (next === before) return false;
-    this.#forgiven++;
-    this.payee = next;
-    this.#dropHeld();
-    if (next.price_units_per_kib !== before.price_units_per_kib) this.#announcePrice(next.price_units_per_kib);
-    this.#deps.persist(this.payer_key, next);
-    return true;
+    this.#gate.flush();
   }
 
   #forgiven = 0;
 
   /** The wire is gone: hand the machine back so the torrent keeps it (the requester may come back) or closes it. */
   detach(): PayeeState | null {
-    this.#detached = true;
-    this.wire.piece = this.#send;
-    this.#held = [];
+    this.#gate.detach();
     return this.payee;
   }
 
   crank(event: PayeeEvent): void {
     if (!this.payee) return;
     const before = this.payee;
-    const step = crankPayee(before, event, this.#deps.ctx.now());
+    this.#apply(before, crankPayee(before, event, this.#deps.ctx.now()));
+  }
+
+  /** Takes a step of the payee machine: logs its rejection, reports earnings, performs its effects, saves. */
+  #apply(before: PayeeState, step: PayeeStep): void {
     this.payee = step.state;
     if (step.rejection && step.rejection.reaction !== 'ignore') {
       this.#deps.ctx.log('warn', `payee ${this.wire.peerId?.slice(0, 8)}: ${step.rejection.code} (${step.rejection.reaction})`);
@@ -210,7 +197,7 @@ export class ProviderSession {
     }
     for (const effect of step.effects) this.#perform(effect);
     if (step.state !== before) this.#deps.persist(this.payer_key, step.state);
-    this.#flush();
+    this.#gate.flush();
   }
 
   #perform(effect: PayeeEffect): void {
@@ -230,7 +217,7 @@ export class ProviderSession {
         return;
       case 'choke':
         this.ext.send({ type: 'error', code: effect.reason === 'payment_late' ? 'late_payment' : 'bad_payment', reason: effect.reason });
-        this.#dropHeld();
+        this.#gate.drop();
         this.wire.choke();
         ctx.wallet({ kind: 'peer_choked', info_hash, peer_id: this.wire.peerId ?? '', reason: effect.reason });
         return;
@@ -240,7 +227,7 @@ export class ProviderSession {
           kind: 'peer_banned', info_hash, peer_id: this.wire.peerId ?? '', role: 'requester', reason: effect.reason, until_ms: effect.until_ms,
         });
         this.ext.send({ type: 'error', code: 'banned', reason: effect.reason });
-        this.#dropHeld();
+        this.#gate.drop();
         this.wire.choke();
         setTimeout(() => this.wire.destroy(), 100);
         return;
@@ -291,63 +278,4 @@ export class ProviderSession {
     const ok = await this.#deps.ctx.verifier.verify(payment.signature, encodePaymentState(payment), publicKeyFromHex(payer_key));
     this.crank({ type: 'payment_verified', payment, ok });
   }
-
-  /** The gate: a block goes out if it belongs to the one unpaid piece, or if a new piece may start now. */
-  #offer(index: number, offset: number, buffer: Uint8Array): void {
-    if (this.#detached || !this.payee || this.payee.phase === 'Closed' || this.payee.phase === 'Closing') {
-      return this.#send(index, offset, buffer);
-    }
-    if (this.#held.length === 0 && this.#mayStart(index)) return this.#deliver(index, offset, buffer);
-    if (this.#held.length >= MAX_HELD_BLOCKS) {
-      if (this.wire.hasFast) this.wire.reject(index, offset, buffer.length);
-      return;
-    }
-    this.#held.push({ index, offset, buffer });
-  }
-
-  #mayStart(index: number): boolean {
-    const s = this.payee;
-    if (!s) return true;
-    if (s.unpaid) return s.unpaid.index === index && !s.unpaid.deadline_missed;
-    const now = this.#deps.ctx.now();
-    if (!canServe(s, now)) return false;
-    this.crank({ type: 'piece_started', index, bytes: this.#deps.pieceBytes(index) });
-    this.#sent.set(index, 0);
-    return true;
-  }
-
-  #deliver(index: number, offset: number, buffer: Uint8Array): void {
-    this.#send(index, offset, buffer);
-    this.#lastSent_ms = this.#deps.ctx.now();
-    const sent = (this.#sent.get(index) ?? 0) + buffer.length;
-    this.#sent.set(index, sent);
-    const u = this.payee?.unpaid;
-    if (u && u.index === index && u.delivered_at_ms === null && sent >= this.#deps.pieceBytes(index)) {
-      this.#sent.delete(index);
-      this.crank({ type: 'piece_delivered', index });
-    }
-  }
-
-  #flushing = false;
-
-  #flush(): void {
-    if (this.#flushing || this.#detached) return;
-    this.#flushing = true;
-    try {
-      while (this.#held.length > 0) {
-        const next = this.#held[0];
-        if (!next || !this.#mayStart(next.index)) break;
-        this.#held.shift();
-        this.#deliver(next.index, next.offset, next.buffer);
-      }
-    } finally {
-      this.#flushing = false;
-    }
-  }
-
-  #dropHeld(): void {
-    for (const block of this.#held) if (this.wire.hasFast) this.wire.reject(block.index, block.offset, block.buffer.length);
-    this.#held = [];
-  }
 }
-

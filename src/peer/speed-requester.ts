@@ -3,9 +3,9 @@
 // before sending, and talks to the ledger). Effects run one at a time, so payments leave in sequence order.
 import type { PublicKeyHex } from '../protocol/ed25519.ts';
 import {
-  crankPayer, createPayer, sentUnits, type PayerEffect, type PayerEvent, type PayerState,
+  crankPayer, createPayer, SESSION_STOPS, sentUnits, type PayerEffect, type PayerEvent, type PayerState,
 } from '../protocol/channel-payer.ts';
-import { BAN_DURATION_MS } from '../protocol/channel-payee.ts';
+import { banUntil } from '../protocol/bans.ts';
 import type { BidResponseMessage } from '../protocol/messages.ts';
 import type { Units } from '../protocol/money.ts';
 import { signPaymentState, type ChannelId } from '../protocol/payment-state.ts';
@@ -46,20 +46,21 @@ export class RequesterSession {
     return this.#retired_units + (this.payer ? sentUnits(this.payer) : 0n);
   }
 
-  /** Paid on channels of earlier sessions with this provider (it stopped selling, then sold again). */
+  /** Paid on channels of earlier sessions with this provider (it stopped charging us, then charged again). */
   #retired_units = 0n;
-  #stoppedByProvider = false;
 
   /**
-   * The provider said it stopped selling (it closes our channel with the last state we signed). Taking its word
-   * costs us nothing — we only stop paying it; its pieces come free from now on, or not at all if it lied.
+   * The provider says it no longer charges us (we lost the auction, or it stopped selling; it closes our channel
+   * with the last state we signed). Taking its word costs us nothing — we only stop paying it; its units come free
+   * from now on, or not at all if it lied.
    */
-  providerStoppedSelling(): void {
-    this.#enqueue(async () => {
-      if (!this.payer || this.payer.phase === 'Done' || this.payer.phase === 'Stopped' || this.payer.phase === 'Banned') return;
-      this.#stoppedByProvider = true;
-      await this.#crank({ type: 'done' });
-    });
+  notCharged(): void {
+    this.#enqueue(() => this.#crank({ type: 'not_charged' }));
+  }
+
+  /** Our bid changed: a price above it is not paid again (the payer checks it on every unit, too). */
+  bidChanged(): void {
+    this.#enqueue(() => this.#crank({ type: 'bid_changed', bid_units_per_kib: this.#deps.currentBid() }));
   }
 
   get price_units_per_kib(): Units | null {
@@ -75,11 +76,11 @@ export class RequesterSession {
     this.#enqueue(async () => {
       const bid = this.#deps.currentBid();
       if (bid === null) return; // we never bid: a response is unsolicited
-      if (this.payer && this.#stoppedByProvider && this.payer.phase === 'Done') {
-        // It sells again: a fresh session on a new channel (the old one is closed).
+      const stop = this.payer?.stop_reason;
+      if (this.payer && stop && SESSION_STOPS.includes(stop) && message.price_units_per_kib <= bid) {
+        // It charges us again, at a price we bid for: a fresh session on a new channel (the old one is closed).
         this.#retired_units += sentUnits(this.payer);
         this.payer = null;
-        this.#stoppedByProvider = false;
       }
       if (this.payer === null) {
         const key = this.#deps.ctx.paymentKey;
@@ -116,6 +117,7 @@ export class RequesterSession {
     return this.#enqueue(() =>
       this.#crank({
         type: 'piece_verified', index, bytes, remaining_bytes: this.#deps.remainingBytes(), budget: this.#deps.ctx.budget(this.#deps.info_hash),
+        bid_units_per_kib: this.#deps.currentBid(),
       }),
     );
   }
@@ -216,7 +218,7 @@ export class RequesterSession {
         this.#deps.stopRequesting(this.wire);
         return;
       case 'ban_provider': {
-        const until_ms = ctx.now() + BAN_DURATION_MS;
+        const until_ms = banUntil(ctx.now());
         ctx.bans.ban([this.wire.peerId, this.payee_key, this.ext.remote?.payment_pk], until_ms);
         ctx.wallet({ kind: 'peer_banned', info_hash, peer_id: this.wire.peerId ?? '', role: 'provider', reason: effect.reason, until_ms });
         if (!this.#closed) this.wire.destroy();

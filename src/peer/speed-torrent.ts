@@ -3,26 +3,25 @@
 // failed pieces to the wires that delivered them. Payee channels that outlive a wire live in speed-payees.ts.
 import { INITIAL_CHOKE_STATE, type ChokeState } from '../protocol/choker.ts';
 import type { PayerState } from '../protocol/channel-payer.ts';
-import { payerFromJson, payerToJson } from '../protocol/channel-payer-json.ts';
-import { BAN_DURATION_MS } from '../protocol/channel-payee.ts';
-import { isNearTimeout } from '../protocol/channel-types.ts';
+import { banUntil } from '../protocol/bans.ts';
 import type { PublicKeyHex } from '../protocol/ed25519.ts';
-import { legacyPeerStatus, type ManagedTorrent, type TorrentHooks } from './engine.ts';
-import type { Torrent } from './webtorrent.ts';
+import type { ManagedTorrent, TorrentHooks } from './engine.ts';
 import type { PeerStatus } from './rpc-schema.ts';
 import type { SpeedContext } from './speed-context.ts';
-import { chokeRound, type WireState } from './speed-choke.ts';
+import { chokeRound, wireStatus, type WireState } from './speed-choke.ts';
 import { speedExtension, speedOf, type SpeedExtension } from './speed-extension.ts';
 import { SpeedBidding } from './speed-bidding.ts';
 import { PiecePins } from './speed-pins.ts';
 import { PayeeKeeper } from './speed-payees.ts';
+import { PayerStore } from './payer-store.ts';
 import { ProviderSession } from './speed-provider.ts';
 import { RequesterSession } from './speed-requester.ts';
 import type { Wire } from './wire.ts';
+import { gateUnchoke, replaceRechoke, wrapPiece } from './wire-patches.ts';
 
 /** Sessions are cranked (deadlines, rollovers, bids) this often. */
 export const TICK_MS = 1000;
-/** A new interested peer waits at most this long for a choke round, so service starts promptly. */
+/** A new interested peer or a new bid waits at most this long for a choke round, so service starts promptly. */
 const INTEREST_ROUND_DELAY_MS = 500;
 const FAILED_PIECE = /Piece (\d+) failed verification/;
 
@@ -36,24 +35,27 @@ export class SpeedTorrent implements TorrentHooks {
   /** Wires that negotiated Speed before the metadata arrived (magnets): their sessions start at 'ready'. */
   readonly #early: Array<() => void> = [];
   readonly #payees: PayeeKeeper;
+  readonly #payers: PayerStore;
   readonly #bidding: SpeedBidding;
   #choke: ChokeState = INITIAL_CHOKE_STATE;
   #roundTimer: ReturnType<typeof setTimeout> | null = null;
   #tickTimer: ReturnType<typeof setInterval>;
   #paidClosed_units = 0n;
   #destroyed = false;
+  readonly #restoreRechoke: () => void;
 
   constructor(managed: ManagedTorrent, ctx: SpeedContext) {
     this.#m = managed;
     this.#ctx = ctx;
     const torrent = managed.torrent;
     this.#payees = new PayeeKeeper(ctx, torrent.infoHash);
+    this.#payers = new PayerStore(ctx, torrent.infoHash);
     // Paced from the moment Speed is negotiated, not from the first bid response: requests sent before the response
     // (after a reload, to a provider resuming our channel) would otherwise span pieces the gate holds back.
     this.#pins = new PiecePins(this.#pieceBytes, (wire) => this.#wires.get(wire)?.requester != null);
     this.#bidding = new SpeedBidding(ctx, () => this.#remainingBytes(), () => this.#requesters());
     // The auction choker replaces webtorrent's tit-for-tat rounds for this torrent (until destroy puts them back).
-    torrent._rechoke = () => {};
+    this.#restoreRechoke = replaceRechoke(torrent);
     this.#listen('wire', (wire: Wire) => this.#onWire(wire));
     for (const wire of torrent.wires) this.#onWire(wire);
     this.#listen('ready', () => {
@@ -100,7 +102,7 @@ export class SpeedTorrent implements TorrentHooks {
     clearInterval(this.#tickTimer);
     if (this.#roundTimer) clearTimeout(this.#roundTimer);
     for (const [event, listener] of this.#listeners.splice(0)) this.#m.torrent.removeListener(event, listener);
-    delete (this.#m.torrent as Partial<Torrent>)._rechoke;
+    this.#restoreRechoke();
     this.#payees.destroy();
   }
 
@@ -129,18 +131,14 @@ export class SpeedTorrent implements TorrentHooks {
     if (!ext) return;
     const state: WireState = { ext, provider: null, requester: null, allowUnchoke: false, lastUploaded: 0, lastDownloaded: 0 };
     this.#wires.set(wire, state);
-    const unchoke = wire.unchoke.bind(wire);
-    wire.unchoke = () => {
-      if (state.allowUnchoke) unchoke();
-    };
+    gateUnchoke(wire, () => state.allowUnchoke);
     this.#pins.install(wire);
     if (this.#ctx.misbehave === 'corrupt') {
-      const piece = wire.piece.bind(wire);
-      wire.piece = (index, offset, buffer) => {
+      wrapPiece(wire, (send) => (index, offset, buffer) => {
         const bad = Uint8Array.from(buffer);
         bad[0] = (bad[0] ?? 0) ^ 0xff;
-        piece(index, offset, bad);
-      };
+        send(index, offset, bad);
+      });
     }
     ext.handler = {
       negotiated: (negotiation, remote) => {
@@ -161,7 +159,8 @@ export class SpeedTorrent implements TorrentHooks {
         if (message.type === 'bid_response') state.requester?.onBidResponse(message);
         else if (message.type === 'error') {
           this.#ctx.log('info', `speed ${wire.peerId?.slice(0, 8)}: ${message.code} ${message.reason}`);
-          if (message.code === 'not_selling') state.requester?.providerStoppedSelling();
+          // Its word that we are free now can only cost it: we stop paying this session (channel-payer.ts).
+          if (message.code === 'not_charged' || message.code === 'not_selling') state.requester?.notCharged();
         }
         else state.provider?.onMessage(message);
       },
@@ -184,6 +183,9 @@ export class SpeedTorrent implements TorrentHooks {
       pieceBytes: this.#pieceBytes,
       persist: (key, state) => this.#payees.persist(key, state),
       closeChannel: (state) => this.#payees.closeChannel(state),
+      // A bid can make a winner while a regular slot is free: award it now, not after up to a whole round of free
+      // units (within the short delay that lets bids arriving together meet in one round).
+      bidChanged: () => this.#scheduleRound(INTEREST_ROUND_DELAY_MS),
     }, this.#payees.take(payer_key));
   }
 
@@ -196,25 +198,10 @@ export class SpeedTorrent implements TorrentHooks {
       piece_count: t.pieces.length,
       remainingBytes: () => this.#remainingBytes(),
       currentBid: () => this.#bidding.lastSent(),
-      persist: (payee_key: PublicKeyHex, state: PayerState) =>
-        this.#ctx.storage?.saveChannel(`payer:${t.infoHash}:${payee_key}`, payerToJson(state)) ?? Promise.resolve(),
-      restore: (payee_key: PublicKeyHex) => this.#restorePayer(payee_key),
+      persist: (payee_key: PublicKeyHex, state: PayerState) => this.#payers.save(payee_key, state),
+      restore: (payee_key: PublicKeyHex) => this.#payers.restore(payee_key),
       stopRequesting: (wire: Wire) => this.#pins.block(wire),
     };
-  }
-
-  async #restorePayer(payee_key: PublicKeyHex) {
-    const json = await this.#ctx.storage?.loadChannel(`payer:${this.#m.torrent.infoHash}:${payee_key}`);
-    if (json === undefined) return null;
-    try {
-      const state = payerFromJson(json);
-      const ch = state.channel;
-      if (state.phase !== 'Paying' || !ch || isNearTimeout(ch.expires_at_ms, this.#ctx.now())) return null;
-      const onLedger = await this.#ctx.ledger?.channel(ch.channel_id);
-      return onLedger?.state === 'open' ? state : null;
-    } catch {
-      return null;
-    }
   }
 
   #onClose(wire: Wire, state: WireState): void {
@@ -264,7 +251,7 @@ export class SpeedTorrent implements TorrentHooks {
         continue;
       }
       // A legacy provider (or one we never paid) that sent data failing its hash is banned the same way.
-      const until_ms = this.#ctx.now() + BAN_DURATION_MS;
+      const until_ms = banUntil(this.#ctx.now());
       this.#ctx.bans.ban([wire.peerId, this.#wires.get(wire)?.ext.remote?.payment_pk], until_ms);
       this.#ctx.wallet({ kind: 'peer_banned', info_hash: this.#m.torrent.infoHash, peer_id: wire.peerId ?? '', role: 'provider', reason: 'bad_piece', until_ms });
       wire.destroy();
@@ -305,17 +292,6 @@ export class SpeedTorrent implements TorrentHooks {
 
   peers(): PeerStatus[] {
     const now = this.#ctx.now();
-    return [...this.#wires.entries()].map(([wire, s]) => ({
-      ...legacyPeerStatus(wire),
-      speed: s.ext.negotiation === null ? 'pending' : s.ext.negotiation.speed ? 'speed' : 'legacy',
-      their_bid_units_per_kib: s.provider?.bid_units_per_kib ?? null,
-      our_bid_units_per_kib: s.requester ? this.#bidding.lastSent() : null,
-      price_units_per_kib: s.requester?.price_units_per_kib ?? s.provider?.price_units_per_kib ?? null,
-      paid_units: s.requester?.paid_units ?? 0n,
-      earned_units: s.provider?.earned_units ?? 0n,
-      payer_phase: s.requester?.payer?.phase ?? null,
-      payee_phase: s.provider?.payee?.phase ?? null,
-      banned: this.#ctx.bans.isBanned([wire.peerId, s.ext.remote?.payment_pk], now),
-    }));
+    return [...this.#wires.entries()].map(([wire, s]) => wireStatus(wire, s, this.#bidding.lastSent(), this.#ctx.bans, now));
   }
 }

@@ -91,7 +91,9 @@ export function afterPaidPiece(sw: Swarm, s: Stream, index: number, bad: boolean
     sw.queue.push(now + PAYMENT_DEADLINE_MS, EV_PAYMENT_TICK, s.id, s.token);
   } else {
     const bytes = sw.config.piece_bytes;
-    payerDo(sw, s, { type: 'piece_verified', index, bytes, remaining_bytes: remainingBytes(sw, down), budget: budgetOf(down) }, now);
+    payerDo(sw, s, {
+      type: 'piece_verified', index, bytes, remaining_bytes: remainingBytes(sw, down), budget: budgetOf(down), bid_units_per_kib: down.bid_units_per_kib ?? null,
+    }, now);
     if (s.payee?.unpaid) payeeDo(sw, s, { type: 'piece_delivered', index }, now);
   }
   flush(sw);

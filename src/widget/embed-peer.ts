@@ -2,13 +2,14 @@
 // is partitioned per top-level site, so it never mixes with the app's). The engine holds one Web Lock per
 // namespace, so several players on one page — or the app open in another tab — each take a free slot.
 import { PeerClient, RpcError } from '../peer/client.ts';
-import type { TorrentInfo, TorrentSource } from '../peer/client.ts';
+import { MAX_TORRENT_FILE_BYTES, type TorrentInfo, type TorrentSource } from '../peer/client.ts';
+
+/** A .torrent file larger than the peer's own limit is refused before it is fetched in full. */
+export { MAX_TORRENT_FILE_BYTES };
 import type { EmbedSource } from './embed-params.ts';
 
 /** Players that can run at once in one browser (per top-level site once storage is partitioned). */
 export const MAX_EMBED_SLOTS = 8;
-/** A .torrent file larger than this is refused (the peer's own limit is the same). */
-export const MAX_TORRENT_FILE_BYTES = 10_000_000;
 const FETCH_TIMEOUT_MS = 20_000;
 
 export async function startEmbedPeer(): Promise<PeerClient> {

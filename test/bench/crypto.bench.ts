@@ -55,7 +55,7 @@ class PieceLoop {
     this.payee_ms += performance.now() - t;
     t = performance.now();
     const remaining_bytes = (TORRENT_PIECES - index - 1) * REFERENCE_PIECE_BYTES;
-    const step = crankPayer(this.payer, { type: 'piece_verified', index, bytes: REFERENCE_PIECE_BYTES, remaining_bytes, budget: BUDGET }, this.#now);
+    const step = crankPayer(this.payer, { type: 'piece_verified', index, bytes: REFERENCE_PIECE_BYTES, remaining_bytes, budget: BUDGET, bid_units_per_kib: 1_000n }, this.#now);
     this.payer_ms += performance.now() - t;
     await this.#payerDo(step);
     this.pieces++;

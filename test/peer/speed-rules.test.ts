@@ -9,7 +9,8 @@ import type { SpeedMessage } from '../../src/protocol/messages.ts';
 import { BanList, type SpeedContext } from '../../src/peer/speed-context.ts';
 import type { SpeedExtension } from '../../src/peer/speed-extension.ts';
 import { PiecePins } from '../../src/peer/speed-pins.ts';
-import { forgiveInFlight, ProviderSession } from '../../src/peer/speed-provider.ts';
+import { ProviderSession } from '../../src/peer/speed-provider.ts';
+import { forgiveInFlight } from '../../src/protocol/channel-payee-end.ts';
 import type { BitFieldLike, Wire } from '../../src/peer/wire.ts';
 
 const PIECE = 32 * 1024;
@@ -59,7 +60,7 @@ describe('provider serving gate', async () => {
   const ext = { send: (m: SpeedMessage) => (sentMessages.push(m), true) } as unknown as SpeedExtension;
   const wire = fakeWire();
   const session = new ProviderSession(wire, ext, payerKey, {
-    ctx, info_hash: 'ab'.repeat(20), piece_length: PIECE, pieceBytes: () => PIECE, persist: () => {}, closeChannel: async () => true,
+    ctx, info_hash: 'ab'.repeat(20), piece_length: PIECE, pieceBytes: () => PIECE, persist: () => {}, closeChannel: async () => true, bidChanged: () => {},
   }, null);
   const block = new Uint8Array(BLOCK);
 
