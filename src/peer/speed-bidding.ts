@@ -51,10 +51,7 @@ export class SpeedBidding {
     this.#state = decision.state;
     const bid = decision.send;
     if (!bid) return false;
-    for (const requester of this.#requesters()) {
-      requester.ext.send(bid);
-      requester.bidChanged(); // a price above the new bid is not paid again, from this unit on
-    }
+    for (const requester of this.#requesters()) requester.bidChanged(bid);
     return true;
   }
 }

@@ -6,7 +6,7 @@ import {
   crankPayer, createPayer, SESSION_STOPS, sentUnits, type PayerEffect, type PayerEvent, type PayerState,
 } from '../protocol/channel-payer.ts';
 import { banUntil } from '../protocol/bans.ts';
-import type { BidResponseMessage } from '../protocol/messages.ts';
+import type { BidMessage, BidResponseMessage } from '../protocol/messages.ts';
 import type { Units } from '../protocol/money.ts';
 import { signPaymentState, type ChannelId } from '../protocol/payment-state.ts';
 import type { SpeedContext } from './speed-context.ts';
@@ -58,9 +58,16 @@ export class RequesterSession {
     this.#enqueue(() => this.#crank({ type: 'not_charged' }));
   }
 
-  /** Our bid changed: a price above it is not paid again (the payer checks it on every unit, too). */
-  bidChanged(): void {
-    this.#enqueue(() => this.#crank({ type: 'bid_changed', bid_units_per_kib: this.#deps.currentBid() }));
+  /**
+   * Our bid changed: a price above it is not paid again (the payer checks it on every unit, too). The bid leaves
+   * through the same queue as payments, after every payment already decided: the provider reads them in the order we
+   * decided them, so a payment cannot arrive after a lower bid has ended the session it pays for.
+   */
+  bidChanged(message: BidMessage): void {
+    this.#enqueue(async () => {
+      await this.#crank({ type: 'bid_changed', bid_units_per_kib: this.#deps.currentBid() });
+      this.ext.send(message);
+    });
   }
 
   get price_units_per_kib(): Units | null {

@@ -77,6 +77,10 @@ interface Pair {
   errors: string[];
   /** Requests one unit's blocks; resolves true once they all arrived (and were "verified": paid if paying). */
   fetch(index: number): Promise<boolean>;
+  /** The requester's end of the wire pair. */
+  requesterWire: PeerWire & InstanceType<typeof Wire>;
+  /** How long the requester's save of its payer state takes (a payment leaves only after it). */
+  persistDelay: { ms: number };
 }
 
 async function pair(): Promise<Pair> {
@@ -93,6 +97,7 @@ async function pair(): Promise<Pair> {
   const providerExt = speedOf(a)!;
   const requesterExt = speedOf(b)!;
   const bid = { units: null as Units | null };
+  const persistDelay = { ms: 0 };
   const errors: string[] = [];
   const provider = new ProviderSession(a, providerExt, rw.key, {
     ctx: pw.ctx, info_hash: INFO_HASH, piece_length: PIECE, pieceBytes: () => PIECE, persist: () => {},
@@ -105,7 +110,7 @@ async function pair(): Promise<Pair> {
   }, null);
   const requester = new RequesterSession(b, requesterExt, {
     ctx: rw.ctx, info_hash: INFO_HASH, piece_length: PIECE, piece_count: PIECES, remainingBytes: () => PIECES * PIECE,
-    currentBid: () => bid.units, persist: async () => {}, restore: async () => null, stopRequesting: () => {},
+    currentBid: () => bid.units, persist: () => new Promise((resolve) => setTimeout(resolve, persistDelay.ms)), restore: async () => null, stopRequesting: () => {},
   });
   providerExt.handler = { negotiated: () => {}, message: (m) => provider.onMessage(m), warning: () => {} };
   requesterExt.handler = {
@@ -142,7 +147,7 @@ async function pair(): Promise<Pair> {
     if (requester.paying) await requester.pieceVerified(index, PIECE);
     return true;
   };
-  return { provider, requester, providerExt, requesterExt, ledger, bid, errors, fetch };
+  return { provider, requester, providerExt, requesterExt, ledger, bid, errors, fetch, requesterWire: b, persistDelay };
 }
 
 async function paidSession(p: Pair, bid: Units, price: Units): Promise<void> {
@@ -198,9 +203,8 @@ describe('paid sessions over a wire pair', () => {
     await p.requester.settled();
     await until(() => p.provider.earned_units === unit(100n), 'one payment');
 
-    p.bid.units = 32n; // the user lowered the spending rate: the bidder broadcasts, then every session re-checks
-    p.requesterExt.send({ type: 'bid', price_units_per_kib: 32n });
-    p.requester.bidChanged();
+    p.bid.units = 32n; // the user lowered the spending rate: each session re-checks, then sends the new bid
+    p.requester.bidChanged({ type: 'bid', price_units_per_kib: 32n });
     await p.requester.settled();
     expect(p.requester.payer?.stop_reason).toBe('price_above_bid');
     await until(() => p.provider.payee?.phase === 'Closing' || p.provider.payee?.phase === 'Closed', 'the provider ending the session');
@@ -209,6 +213,28 @@ describe('paid sessions over a wire pair', () => {
     await p.requester.settled();
     expect(p.requester.paid_units).toBe(unit(100n));
     expect(p.provider.earned_units).toBe(unit(100n));
+  });
+
+  test('a payment decided before the bid fell reaches the provider first: the closed channel holds all it signed', async () => {
+    const p = await pair();
+    await paidSession(p, 508n, 100n);
+    expect(await p.fetch(0)).toBe(true);
+    await p.requester.settled();
+    await until(() => p.provider.earned_units === unit(100n), 'one payment');
+    // Piece 1 verifies and its payment is being signed and saved when the user lowers the bid: the bid must not
+    // overtake that payment on the wire, or the provider would close the channel without it.
+    const blocks = [0, BLOCK].map((offset) => new Promise<void>((resolve) => p.requesterWire.request(1, offset, BLOCK, () => resolve())));
+    await Promise.all(blocks);
+    p.persistDelay.ms = 50;
+    const paid = p.requester.pieceVerified(1, PIECE);
+    await until(() => p.requester.payer?.channel?.seq === 2n, 'the second payment decided'); // signed, being saved
+    p.bid.units = 32n;
+    p.requester.bidChanged({ type: 'bid', price_units_per_kib: 32n });
+    await paid;
+    await p.requester.settled();
+    await until(() => p.provider.payee?.phase === 'Closed', 'the channel closed');
+    expect(p.requester.paid_units).toBe(2n * unit(100n));
+    expect(p.ledger.closedUnits()).toBe(p.requester.paid_units);
   });
 
   test('a unit verified after the bid fell is not paid, even before the provider heard of the new bid', async () => {
