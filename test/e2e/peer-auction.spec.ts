@@ -19,18 +19,31 @@ test('the higher bidder wins the auctioned slot at the uniform price; the optimi
   await provider.page.waitForTimeout(1500);
   await provider.page.evaluate((t) => window.seedpayLab.addTorrentFile(t, true), seeded.torrent_file_b64);
 
-  // The first bid response goes to the high bidder, priced at the low bidder's bid (the highest losing bid).
-  await expect.poll(async () => (await walletEvents(high, 'channel_opened')).length, { timeout: 60_000 }).toBe(1);
-  const highPeers = await provider.page.evaluate((h) => window.seedpayLab.peers(h), seeded.info_hash);
-  const highOnProvider = highPeers.find((p) => p.peer_id === high.peerId);
-  const lowOnProvider = highPeers.find((p) => p.peer_id === low.peerId);
+  // Requesters also trade with each other (each is a provider of what it has): count only channels to the provider.
+  const providerKey = await provider.page.evaluate(() => window.seedpayLab.paymentKey());
+  const toProvider = async (tab: typeof high) => {
+    const channels = new Set((await walletEvents(tab, 'channel_opened')).filter((e) => e.payee === providerKey).map((e) => e.channel_id));
+    return (await walletEvents(tab, 'payment_sent')).filter((e) => channels.has(e.channel_id));
+  };
+  const onProvider = async () => {
+    const peers = await provider.page.evaluate((h) => window.seedpayLab.peers(h), seeded.info_hash);
+    return { high: peers.find((p) => p.peer_id === high.peerId), low: peers.find((p) => p.peer_id === low.peerId) };
+  };
+
+  // Once both bids are in, the round charges the high bidder the low bidder's bid (the highest losing bid). A bid
+  // arriving alone at a free slot is charged at once (at the reserve), so whichever tab connects first, the rounds
+  // settle on the high bidder paying the low bid.
+  await expect.poll(async () => {
+    const { high: h, low: l } = await onProvider();
+    return h?.payee_phase === 'Serving' && l?.their_bid_units_per_kib != null && h.price_units_per_kib === l.their_bid_units_per_kib;
+  }, { timeout: 60_000 }).toBe(true);
+  const { high: highOnProvider, low: lowOnProvider } = await onProvider();
   const lowBid = BigInt(String(lowOnProvider?.their_bid_units_per_kib));
   const highBid = BigInt(String(highOnProvider?.their_bid_units_per_kib));
   expect(highBid).toBeGreaterThan(lowBid);
   expect(lowBid).toBeGreaterThan(BigInt(RESERVE_UNITS_PER_KIB));
-  expect(BigInt(String(highOnProvider?.price_units_per_kib))).toBe(lowBid);
-  expect(lowOnProvider?.payee_phase ?? null).toBeNull(); // no bid response: not (yet) a winner
-  expect(await walletEvents(low, 'channel_opened')).toHaveLength(0);
+  // The loser has no live paid session while the winner holds the slot.
+  expect(['Serving', 'WaitingForChannel', 'WaitingForLedgerCheck']).not.toContain(lowOnProvider?.payee_phase ?? null);
 
   // Meanwhile the optimistic slot serves the low bidder, for free.
   await expect.poll(async () => (await low.page.evaluate((h) => window.seedpayLab.status(h), seeded.info_hash)).downloaded, { timeout: 30_000 })
@@ -39,22 +52,17 @@ test('the higher bidder wins the auctioned slot at the uniform price; the optimi
   await high.page.evaluate((h) => window.seedpayLab.waitDone(h, 120_000), seeded.info_hash);
   await low.page.evaluate((h) => window.seedpayLab.waitDone(h, 120_000), seeded.info_hash);
 
-  // Requesters also trade with each other (each is a provider of what it has): count only payments to the provider.
-  const providerKey = await provider.page.evaluate(() => window.seedpayLab.paymentKey());
-  const toProvider = async (tab: typeof high) => {
-    const channels = new Set((await walletEvents(tab, 'channel_opened')).filter((e) => e.payee === providerKey).map((e) => e.channel_id));
-    return (await walletEvents(tab, 'payment_sent')).filter((e) => channels.has(e.channel_id));
-  };
   const kib = BigInt(seeded.piece_length / 1024);
   const reservePiece = BigInt(RESERVE_UNITS_PER_KIB) * kib;
   const highPayments = await toProvider(high);
   expect(highPayments.length).toBeGreaterThan(0);
-  // Uniform price per round: the low bid while the low bidder competed, the reserve once it no longer did.
-  expect(BigInt(String(highPayments[0]?.delta_units))).toBe(lowBid * kib);
+  // Uniform price per round: the low bid while the low bidder competed, the reserve while it did not (before its bid
+  // arrived, or once it finished).
+  expect(highPayments.some((p) => BigInt(String(p.delta_units)) === lowBid * kib)).toBe(true);
   for (const p of highPayments) expect([lowBid * kib, reservePiece]).toContain(BigInt(String(p.delta_units)));
   expect(new Set(highPayments.map((p) => p.piece)).size).toBe(highPayments.length);
-  // The low bidder never won while the high bidder competed: whatever it bought from the provider, it bought later,
-  // alone in the auction, at the reserve.
+  // The low bidder never won while the high bidder competed: whatever it bought from the provider, it bought alone
+  // in the auction, at the reserve — never above its own bid.
   for (const p of await toProvider(low)) expect(BigInt(String(p.delta_units))).toBe(reservePiece);
 
   for (const tab of [provider, high, low]) await tab.context.close();
