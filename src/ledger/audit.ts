@@ -2,6 +2,7 @@
 // and channel, and compares them with the stored rows and with the total supply. GET /audit runs it.
 import { TOTAL_SUPPLY_UNITS } from '../protocol/money.ts';
 import type { PublicKeyHex } from '../protocol/ed25519.ts';
+import { BRIDGE_RESERVE_ID } from './bridge.ts';
 import { RESERVES } from './genesis.ts';
 import { checkEntry, EMPTY_HEAD, MAX_UNSIGNED_RUN, parseBody, type Verify } from './journal.ts';
 import { ledgerVerifier } from './ledger-key.ts';
@@ -150,6 +151,33 @@ export class JournalReplay {
         if (!channel) break;
         credit(channel.payer, channel.escrow_units);
         Object.assign(channel, { state: 'expired', refund_units: channel.escrow_units });
+        break;
+      }
+      case 'bridge_deposit': {
+        const id = String(f.record_id);
+        if (this.channels.has(id)) problems.push(`${at}: TRON transaction ${String(f.tx_id)} credited twice`);
+        debit(String(f.reserve), units('amount_units'));
+        credit(String(f.account), units('amount_units'));
+        const amount = units('amount_units');
+        this.channels.set(id, { payer: String(f.reserve), payee: String(f.account), escrow_units: amount, state: 'closed', paid_units: amount, refund_units: 0n });
+        break;
+      }
+      case 'bridge_hold': {
+        const id = String(f.withdrawal_id);
+        if (this.channels.has(id)) problems.push(`${at}: withdrawal ${id} held twice`);
+        nonce(String(f.account));
+        debit(String(f.account), units('amount_units'));
+        this.#account(String(f.account)).escrow_units += units('amount_units');
+        this.channels.set(id, { payer: String(f.account), payee: BRIDGE_RESERVE_ID, escrow_units: units('amount_units'), state: 'open', paid_units: 0n, refund_units: 0n });
+        break;
+      }
+      case 'bridge_finalize':
+      case 'bridge_release': {
+        const hold = settle(String(f.withdrawal_id));
+        if (!hold) break;
+        const final = entry.kind === 'bridge_finalize';
+        credit(final ? hold.payee : hold.payer, hold.escrow_units);
+        Object.assign(hold, final ? { state: 'closed', paid_units: hold.escrow_units } : { state: 'expired', refund_units: hold.escrow_units });
         break;
       }
       default:

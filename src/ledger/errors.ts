@@ -51,6 +51,9 @@ const STATUS: Record<ErrorCode, ErrorStatus> = {
   exceeds_escrow: 409,
   insufficient_funds: 409,
   reserve_exhausted: 409,
+  already_credited: 409,
+  unknown_withdrawal: 404,
+  withdrawal_settled: 409,
 };
 
 const MESSAGES: Partial<Record<ErrorCode, string>> = {
@@ -71,6 +74,9 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
   exceeds_escrow: 'the payment state exceeds the channel escrow',
   insufficient_funds: 'the balance is too low',
   reserve_exhausted: 'the airdrop reserve is exhausted',
+  already_credited: 'this TRON transaction has already been credited',
+  unknown_withdrawal: 'no such withdrawal',
+  withdrawal_settled: 'this withdrawal is already final or refunded',
 };
 
 export function statusOf(code: ErrorCode): ErrorStatus {

@@ -4,6 +4,7 @@ import type { PublicKeyHex } from '../protocol/ed25519.ts';
 import { channelIdFor } from '../protocol/ledger-request.ts';
 import { TOTAL_SUPPLY_UNITS, type Units } from '../protocol/money.ts';
 import type { ChannelId } from '../protocol/payment-state.ts';
+import { BRIDGE_RESULT_CODES, bridgeKeys, bridgeStep, type BridgeCommand } from './bridge.ts';
 import { AIRDROP_RESERVE_ID } from './genesis.ts';
 import type { JournalEvent } from './journal.ts';
 import { assert } from './invariant.ts';
@@ -33,6 +34,7 @@ export const LEDGER_RESULT_CODES = [
   'exceeds_escrow',
   'insufficient_funds',
   'reserve_exhausted',
+  ...BRIDGE_RESULT_CODES,
 ] as const;
 export type LedgerResultCode = (typeof LEDGER_RESULT_CODES)[number];
 
@@ -56,7 +58,8 @@ export type Command =
       payment_signature: string;
     } & Signed)
   | ({ kind: 'airdrop_claim'; account: PublicKeyHex; amount_units: Units } & Signed)
-  | { kind: 'channel_expire'; channel_id: ChannelId; payer: PublicKeyHex };
+  | { kind: 'channel_expire'; channel_id: ChannelId; payer: PublicKeyHex }
+  | BridgeCommand;
 
 export interface LedgerView {
   account(id: AccountId): AccountRow | undefined;
@@ -80,6 +83,8 @@ export function commandKeys(command: Command): { account_ids: AccountId[]; chann
       return { account_ids: [command.account, AIRDROP_RESERVE_ID], channel_ids: [] };
     case 'channel_expire':
       return { account_ids: [command.payer], channel_ids: [command.channel_id] };
+    default:
+      return bridgeKeys(command);
   }
 }
 
@@ -108,6 +113,8 @@ export function step(view: LedgerView, command: Command, now_ms: number, seq: nu
       return airdropClaim(view, command, now_ms);
     case 'channel_expire':
       return channelExpire(view, command, now_ms, seq);
+    default:
+      return bridgeStep(view, command, now_ms, seq);
   }
 }
 

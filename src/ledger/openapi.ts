@@ -146,7 +146,10 @@ export const OPENAPI_DOCUMENT = {
         {
           seq: { type: 'integer' },
           at_ms: { type: 'integer' },
-          kind: { type: 'string', enum: ['genesis', 'transfer', 'channel_open', 'channel_close', 'channel_expire', 'airdrop'] },
+          kind: {
+            type: 'string',
+            enum: ['genesis', 'transfer', 'channel_open', 'channel_close', 'channel_expire', 'airdrop', 'bridge_deposit', 'bridge_hold', 'bridge_finalize', 'bridge_release'],
+          },
           body: { type: 'string', description: 'canonical JSON that was hashed' },
           fields: { type: 'object' },
           prev_hash: hex64,

@@ -6,6 +6,7 @@ import type { PublicKeyHex } from '../protocol/ed25519.ts';
 import { airdropConfig, type AirdropOptions } from './airdrop.ts';
 import { LedgerApi } from './api.ts';
 import type { AuditReport } from './audit.ts';
+import { LedgerBridge } from './bridge-api.ts';
 import { genesisWrites, LedgerEngine } from './engine.ts';
 import { createLedgerApp, type HttpOptions } from './http.ts';
 import { ledgerKeyFromSecret, loadOrCreateLedgerSecret } from './ledger-key.ts';
@@ -47,6 +48,8 @@ export interface LedgerService {
   /** Expires due channels now; returns how many. */
   sweep(): Promise<number>;
   audit(from_genesis?: boolean): Promise<AuditReport>;
+  /** The exchange's only way to move ledger value (bridge.ts). */
+  bridge: LedgerBridge;
   close(): Promise<void>;
 }
 
@@ -78,6 +81,7 @@ export async function createLedgerService(options: LedgerServiceOptions): Promis
     store: store.kind,
     sweep: () => api.sweep(),
     audit: (from_genesis) => api.audit(from_genesis),
+    bridge: new LedgerBridge(store, engine, verifier, key.ledger_id),
     close() {
       closed ??= (async () => {
         if (timer) clearInterval(timer);
@@ -89,3 +93,6 @@ export async function createLedgerService(options: LedgerServiceOptions): Promis
     },
   };
 }
+
+export { BRIDGE_RESERVE_ID } from './bridge.ts';
+export type { BridgeResult, HoldView, LedgerBridge, SignedWithdrawal } from './bridge-api.ts';

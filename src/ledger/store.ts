@@ -40,7 +40,18 @@ export interface ChannelRow {
   readonly close_seq: number | null;
 }
 
-export type JournalKind = 'genesis' | 'transfer' | 'channel_open' | 'channel_close' | 'channel_expire' | 'airdrop';
+export type JournalKind =
+  | 'genesis'
+  | 'transfer'
+  | 'channel_open'
+  | 'channel_close'
+  | 'channel_expire'
+  | 'airdrop'
+  // The TRON exchange's entries (bridge.ts).
+  | 'bridge_deposit'
+  | 'bridge_hold'
+  | 'bridge_finalize'
+  | 'bridge_release';
 
 export interface JournalEntry {
   readonly seq: number;
