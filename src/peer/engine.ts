@@ -1,41 +1,24 @@
 // The peer inside the worker: one WebTorrent client (tracker, DHT and LSD off — the UI thread signals), its
 // torrents with their OPFS stores and persisted records, and the relay ports the UI hands over per datachannel.
 // Speed (bids, auction, payments) hooks in per torrent through speed-torrent.ts.
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
 import { deleteStoredPieces, opfsChunkStore } from './opfs-store.ts';
-import { MAX_TORRENTS, PeerStorage, type TorrentRecord } from './persist.ts';
+import { lockNamespace, MAX_TORRENTS, PeerStorage, type TorrentRecord } from './persist.ts';
 
 export { MAX_TORRENTS } from './persist.ts';
+export type { ManagedTorrent, TorrentHooks } from './torrent-view.ts';
 import { RelayDuplex } from './relay-duplex.ts';
 import { RpcError } from './rpc.ts';
 import type { InitParams, PeerEvent, PeerStatus, TorrentDetail, TorrentInfo, TorrentSource, TorrentStatus } from './rpc-schema.ts';
-import type { Wire } from './wire.ts';
+import { fileDigest, readRange } from './torrent-files.ts';
+import {
+  resumableBitfield, torrentDetail, torrentInfo, torrentPeers, torrentStatus, type ManagedTorrent, type TorrentHooks,
+} from './torrent-view.ts';
 import { WebTorrent, type AddOptions, type ChunkStoreConstructor, type Torrent, type WebTorrentClient } from './webtorrent.ts';
 
 /** How often progress and peers are reported to the UI. */
 export const STATUS_INTERVAL_MS = 1000;
 /** Verified-piece bitfields are saved at most this often while downloading (and at once when done). */
 const BITFIELD_SAVE_DELAY_MS = 500;
-
-/** Per-torrent extension point: Speed implements it; absent, the torrent runs as plain BitTorrent. */
-export interface TorrentHooks {
-  readonly paid_units: () => bigint;
-  readonly earned_units: () => bigint;
-  peers(): PeerStatus[];
-  unsettledPieces?(): ReadonlySet<number>;
-  destroy(): void;
-}
-
-export interface ManagedTorrent {
-  readonly torrent: Torrent;
-  /** Speed for this torrent; changed only through PeerEngine.setSpeed. */
-  speed: boolean;
-  readonly added_at_ms: number;
-  hooks: TorrentHooks | null;
-  saveTimer: ReturnType<typeof setTimeout> | null;
-  reportedDone: boolean;
-}
 
 export type HookFactory = (managed: ManagedTorrent) => TorrentHooks | null;
 /** Adds to a saved bitfield the pieces known stored by other means (Speed: pieces already paid for). */
@@ -89,7 +72,7 @@ export class PeerEngine {
     }
     this.#params = params;
     this.#namespace = params.namespace;
-    await this.#lockNamespace(params.namespace);
+    await lockNamespace(params.namespace);
     this.#storage = new PeerStorage(params.namespace);
     this.#store = opfsChunkStore(params.namespace);
     const client = new WebTorrent({ tracker: false, dht: false, lsd: false, utPex: false, natUpnp: false, natPmp: false });
@@ -105,20 +88,6 @@ export class PeerEngine {
       }
     }
     return { peer_id: client.peerId };
-  }
-
-  /** One peer per namespace: a second tab would fight over the same OPFS files and channels. */
-  async #lockNamespace(namespace: string): Promise<void> {
-    const locks = (navigator as Navigator & { locks?: LockManager }).locks;
-    if (!locks) return;
-    const held = await new Promise<boolean>((resolve) => {
-      void locks.request(`seedpay-peer-${namespace}`, { ifAvailable: true }, (lock) => {
-        resolve(lock !== null);
-        // Held for the worker's lifetime: the promise never settles while we run.
-        return lock ? new Promise<void>(() => {}) : undefined;
-      });
-    });
-    if (!held) throw new RpcError('busy', `another tab already runs the Seedpay peer (namespace "${namespace}")`);
   }
 
   #requireClient(): WebTorrentClient {
@@ -207,7 +176,7 @@ export class PeerEngine {
             await this.#storage?.saveTorrent({
               info_hash: torrent.infoHash,
               torrent_file: Uint8Array.from(torrent.torrentFile),
-              bitfield: this.#savedBitfield(managed),
+              bitfield: resumableBitfield(managed),
               speed,
               added_at_ms,
             });
@@ -220,13 +189,6 @@ export class PeerEngine {
         })();
       });
     });
-  }
-
-  /** The verified-pieces bitfield minus pieces whose payment is not saved yet (Speed): what a reload may trust. */
-  #savedBitfield(managed: ManagedTorrent): Uint8Array {
-    const bits = Uint8Array.from(managed.torrent.bitfield.buffer);
-    for (const index of managed.hooks?.unsettledPieces?.() ?? []) bits[index >> 3] = (bits[index >> 3] ?? 0) & ~(0x80 >> (index & 7));
-    return bits;
   }
 
   #attachTorrentEvents(managed: ManagedTorrent): void {
@@ -254,23 +216,12 @@ export class PeerEngine {
     managed.saveTimer = setTimeout(() => {
       managed.saveTimer = null;
       if (managed.torrent.destroyed) return;
-      void this.#storage?.updateTorrent(managed.torrent.infoHash, { bitfield: this.#savedBitfield(managed) });
+      void this.#storage?.updateTorrent(managed.torrent.infoHash, { bitfield: resumableBitfield(managed) });
     }, delay_ms);
   }
 
   info(managed: ManagedTorrent): TorrentInfo {
-    const t = managed.torrent;
-    return {
-      info_hash: t.infoHash,
-      name: t.name ?? '',
-      length: t.length,
-      piece_length: t.pieceLength,
-      piece_count: t.pieces.length,
-      files: t.files.map((f) => ({ name: f.name, path: f.path, length: f.length })),
-      announce: this.#announceUrls(t.announce ?? []),
-      magnet_uri: t.magnetURI,
-      speed: managed.speed,
-    };
+    return torrentInfo(managed, this.#announceUrls(managed.torrent.announce ?? []));
   }
 
   list(): TorrentInfo[] {
@@ -301,38 +252,15 @@ export class PeerEngine {
   }
 
   status(managed: ManagedTorrent): TorrentStatus {
-    const t = managed.torrent;
-    const left = Math.max(0, t.length - t.downloaded);
-    return {
-      info_hash: t.infoHash,
-      progress: Math.min(1, Math.max(0, t.progress || 0)),
-      downloaded: Math.max(0, Math.floor(t.downloaded)),
-      uploaded: Math.max(0, Math.floor(t.uploaded)),
-      left: t.done ? 0 : Math.floor(left),
-      download_speed: Math.max(0, t.downloadSpeed || 0),
-      upload_speed: Math.max(0, t.uploadSpeed || 0),
-      num_peers: t.numPeers,
-      done: t.done,
-      paid_units: managed.hooks?.paid_units() ?? 0n,
-      earned_units: managed.hooks?.earned_units() ?? 0n,
-    };
+    return torrentStatus(managed);
   }
 
   peers(managed: ManagedTorrent): PeerStatus[] {
-    if (managed.hooks) return managed.hooks.peers();
-    return managed.torrent.wires.map((wire) => legacyPeerStatus(wire));
+    return torrentPeers(managed);
   }
 
   statusOf(info_hash: string): TorrentDetail {
-    const managed = this.#managed(info_hash);
-    const t = managed.torrent;
-    const pieces = Uint8Array.from(t.bitfield.buffer.subarray(0, Math.ceil(t.pieces.length / 8)));
-    return {
-      status: this.status(managed),
-      peers: this.peers(managed).slice(0, 200),
-      pieces,
-      file_bytes: t.files.map((file) => verifiedBytes(t, file.offset, file.length)),
-    };
+    return torrentDetail(this.#managed(info_hash));
   }
 
   /**
@@ -363,7 +291,7 @@ export class PeerEngine {
       if (managed.torrent.destroyed || !managed.torrent.ready) continue;
       const status = this.status(managed);
       this.#emit({ type: 'torrent.status', status });
-      this.#emit({ type: 'peers', info_hash: status.info_hash, peers: this.peers(managed).slice(0, 200) });
+      this.#emit({ type: 'peers', info_hash: status.info_hash, peers: this.peers(managed) });
       if (status.done && !managed.reportedDone) {
         managed.reportedDone = true;
         this.#emit({ type: 'torrent.done', info_hash: status.info_hash });
@@ -389,66 +317,15 @@ export class PeerEngine {
   }
 
   /** Reads a file range through the store (waiting for pieces not yet downloaded). */
-  async read(info_hash: string, file_index: number, offset: number, length: number): Promise<Uint8Array> {
-    const file = this.#managed(info_hash).torrent.files[file_index];
-    if (!file) throw new RpcError('failed', `no file ${file_index}`);
-    if (offset + length > file.length) throw new RpcError('failed', 'range beyond the end of the file');
-    if (length === 0) return new Uint8Array(0);
-    return new Uint8Array(await file.arrayBuffer({ start: offset, end: offset + length - 1 }));
+  read(info_hash: string, file_index: number, offset: number, length: number): Promise<Uint8Array> {
+    return readRange(this.#managed(info_hash).torrent, file_index, offset, length);
   }
 
-  async digest(info_hash: string, file_index: number): Promise<string> {
-    const file = this.#managed(info_hash).torrent.files[file_index];
-    if (!file) throw new RpcError('failed', `no file ${file_index}`);
-    const hash = sha256.create();
-    const reader = file.stream().getReader();
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      hash.update(value);
-    }
-    return bytesToHex(hash.digest());
+  digest(info_hash: string, file_index: number): Promise<string> {
+    return fileDigest(this.#managed(info_hash).torrent, file_index);
   }
 
   #log(level: 'info' | 'warn' | 'error', message: string): void {
     this.#emit({ type: 'log', level, message: message.slice(0, 4000) });
   }
-}
-
-/** A wire's traffic and choke state, with no Speed session on it (the Speed hooks fill in the Speed fields). */
-export function legacyPeerStatus(wire: Wire): PeerStatus {
-  return {
-    peer_id: wire.peerId ?? '',
-    speed: 'legacy',
-    am_choking: wire.amChoking,
-    peer_choking: wire.peerChoking,
-    am_interested: wire.amInterested,
-    peer_interested: wire.peerInterested,
-    downloaded: wire.downloaded,
-    uploaded: wire.uploaded,
-    download_speed: wire.downloadSpeed(),
-    upload_speed: wire.uploadSpeed(),
-    their_bid_units_per_kib: null,
-    our_bid_units_per_kib: null,
-    price_units_per_kib: null,
-    paid_units: 0n,
-    earned_units: 0n,
-    payer_phase: null,
-    payee_phase: null,
-    banned: false,
-  };
-}
-
-/** Verified bytes of one file: whole pieces inside it plus the overlapping parts of its edge pieces. */
-function verifiedBytes(t: Torrent, offset: number, length: number): number {
-  if (length === 0) return 0;
-  if (t.done) return length;
-  const end = offset + length;
-  let bytes = 0;
-  for (let index = Math.floor(offset / t.pieceLength); index * t.pieceLength < end; index++) {
-    if (!t.bitfield.get(index)) continue;
-    const start = index * t.pieceLength;
-    bytes += Math.min(end, start + t.pieceLength) - Math.max(offset, start);
-  }
-  return bytes;
 }

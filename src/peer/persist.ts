@@ -3,6 +3,7 @@
 // OPFS (opfs-store.ts). Every record is validated when loaded: a record that fails is dropped, never trusted.
 import { createStore, del, entries, get, set, update, type UseStore } from 'idb-keyval';
 import { MAX_TORRENT_FILE_BYTES } from './rpc-schema.ts';
+import { RpcError } from './rpc.ts';
 
 export interface TorrentRecord {
   readonly info_hash: string;
@@ -100,3 +101,18 @@ export class PeerStorage {
     return del(key, this.#channels);
   }
 }
+
+/** One peer per namespace: a second tab would fight over the same OPFS files and channels. */
+export async function lockNamespace(namespace: string): Promise<void> {
+  const locks = (navigator as Navigator & { locks?: LockManager }).locks;
+  if (!locks) return;
+  const held = await new Promise<boolean>((resolve) => {
+    void locks.request(`seedpay-peer-${namespace}`, { ifAvailable: true }, (lock) => {
+      resolve(lock !== null);
+      // Held for the worker's lifetime: the promise never settles while we run.
+      return lock ? new Promise<void>(() => {}) : undefined;
+    });
+  });
+  if (!held) throw new RpcError('busy', `another tab already runs the Seedpay peer (namespace "${namespace}")`);
+}
+

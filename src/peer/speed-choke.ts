@@ -7,7 +7,7 @@ import { DEFAULT_OPTIMISTIC_PERIOD_MS, chokeRound as runChoker, type ChokePeer, 
 import { roundOutcomes, sessionAction } from '../protocol/round-outcome.ts';
 import type { BanList } from '../protocol/bans.ts';
 import type { Units } from '../protocol/money.ts';
-import { legacyPeerStatus } from './engine.ts';
+import { legacyPeerStatus } from './torrent-view.ts';
 import type { PeerStatus } from './rpc-schema.ts';
 import type { SpeedContext } from './speed-context.ts';
 import type { SpeedExtension } from './speed-extension.ts';
