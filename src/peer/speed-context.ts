@@ -11,7 +11,9 @@ import type { Units } from '../protocol/money.ts';
 import { LedgerApiError, LedgerClient } from '../wallet/ledger-client.ts';
 import { BanList } from '../protocol/bans.ts';
 import type { PeerStorage } from './persist.ts';
-import type { Misbehaviour, PeerEvent, SpeedSettings, WalletEvent } from './rpc-schema.ts';
+import type { PeerEvent, SpeedSettings, WalletEvent } from './rpc-schema.ts';
+import type { SpeedExtension } from './speed-extension.ts';
+import type { Wire } from './wire.ts';
 
 /** The balance the bidder divides is refreshed this often (and after every channel open). */
 export const BALANCE_REFRESH_MS = 10_000;
@@ -60,8 +62,11 @@ export class SpeedContext {
   readonly #spentByTorrent = new Map<string, Units>();
   #daySpent_units: Units = 0n;
   #dayStart_ms = Date.now();
-  /** Set only by end-to-end tests (test.misbehave) to exercise the other side's defences. */
-  misbehave: Misbehaviour = 'none';
+  /**
+   * Called with every new Speed wire and its extension before any message: the one place where behaviour may be
+   * added to all wires. Only the fault injection of the end-to-end tests uses it (misbehave.ts).
+   */
+  wireTaps: ReadonlyArray<(wire: Wire, ext: SpeedExtension) => void> = [];
   /** Where channel states are saved; the engine opens it at init. */
   storageSource: () => PeerStorage | null = () => null;
 

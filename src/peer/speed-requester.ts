@@ -205,7 +205,7 @@ export class RequesterSession {
       }
       case 'pay': {
         const signer = ctx.signer;
-        if (!signer || !this.payer || !this.payee_key || ctx.misbehave === 'no_pay') return;
+        if (!signer || !this.payer || !this.payee_key) return;
         const signed = await signPaymentState(signer, effect.state);
         // Saved before it leaves: after a reload we resume from this state and never pay a piece twice.
         await this.#deps.persist(this.payee_key, this.payer);

@@ -17,7 +17,7 @@ import { PayerStore } from './payer-store.ts';
 import { ProviderSession } from './speed-provider.ts';
 import { RequesterSession } from './speed-requester.ts';
 import type { Wire } from './wire.ts';
-import { gateUnchoke, replaceRechoke, wrapPiece } from './wire-patches.ts';
+import { gateUnchoke, replaceRechoke } from './wire-patches.ts';
 
 /** Sessions are cranked (deadlines, rollovers, bids) this often. */
 export const TICK_MS = 1000;
@@ -133,13 +133,7 @@ export class SpeedTorrent implements TorrentHooks {
     this.#wires.set(wire, state);
     gateUnchoke(wire, () => state.allowUnchoke);
     this.#pins.install(wire);
-    if (this.#ctx.misbehave === 'corrupt') {
-      wrapPiece(wire, (send) => (index, offset, buffer) => {
-        const bad = Uint8Array.from(buffer);
-        bad[0] = (bad[0] ?? 0) ^ 0xff;
-        send(index, offset, bad);
-      });
-    }
+    for (const tap of this.#ctx.wireTaps) tap(wire, ext);
     ext.handler = {
       negotiated: (negotiation, remote) => {
         if (!negotiation.speed || !remote) return;

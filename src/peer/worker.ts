@@ -3,6 +3,7 @@ import { PeerEngine } from './engine.ts';
 import { RpcServer, type Endpoint } from './rpc.ts';
 import { SEED_TIMEOUT_MS } from './rpc-schema.ts';
 import { installSpeed } from './speed-install.ts';
+import { misbehave } from './misbehave.ts';
 import { filePieces, openStream, type TorrentLookup } from '../stream/serve/worker-stream.ts'; // streaming playback (src/stream)
 
 const scope = self as unknown as Endpoint;
@@ -50,7 +51,7 @@ server = new RpcServer(scope, {
   'torrent.file_digest': async ({ info_hash, file_index }) => ({ sha256_hex: await engine.digest(info_hash, file_index) }),
   'torrent.read': ({ info_hash, file_index, offset, length }) => engine.read(info_hash, file_index, offset, length),
   'test.misbehave': ({ mode }) => {
-    speed.context.misbehave = mode;
+    misbehave(speed.context, mode);
     return {};
   },
   'peer.attach': ({ info_hash, peer_id, port }) => ({ accepted: engine.attach(info_hash, peer_id, port) }),
