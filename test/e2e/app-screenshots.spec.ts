@@ -1,18 +1,24 @@
-// Screenshots of each main view at desktop and phone width, into test-results/screenshots/, for a person to look
-// at. Each view is also checked for page errors and for overflowing the phone's width.
+// Screenshots of each view at desktop and phone width, into test-results/screenshots/, for a person to look at.
+// Each view is also checked for page errors, for overflowing the phone's width, and by axe-core (no serious or
+// critical accessibility violation).
 import { expect, test, type Page } from '@playwright/test';
-import { APP_URL, createWallet, finishFirstRun, PASSWORD } from './wallet-helpers.ts';
+import { axeViolations } from './a11y-helpers.ts';
+import { APP_URL, createWallet, PASSWORD } from './wallet-helpers.ts';
 
 const SIZES = [
   { name: 'desktop', width: 1280, height: 860 },
   { name: 'phone', width: 390, height: 844 },
 ] as const;
 
+/** Serious/critical axe findings of every view visited so far in the running test (checked at its end). */
+let violations: string[] = [];
+
 async function shot(page: Page, size: string, view: string): Promise<void> {
   await page.waitForTimeout(250); // let transitions settle
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow, `${view} at ${size} overflows horizontally`).toBeLessThanOrEqual(0);
   await page.screenshot({ path: `test-results/screenshots/${view}-${size}.png`, fullPage: true });
+  violations.push(...(await axeViolations(page, `${view}-${size}`)));
 }
 
 for (const size of SIZES) {
@@ -20,6 +26,7 @@ for (const size of SIZES) {
     const context = await browser.newContext({ viewport: { width: size.width, height: size.height } });
     const page = await context.newPage();
     const errors: string[] = [];
+    violations = [];
     page.on('pageerror', (error) => errors.push(error.message));
 
     await page.goto(APP_URL());
@@ -28,6 +35,10 @@ for (const size of SIZES) {
 
     await page.getByRole('button', { name: 'Set up Speed' }).click();
     await shot(page, size.name, '02-create-wallet');
+    await page.getByRole('tab', { name: 'Restore' }).click();
+    await shot(page, size.name, '02b-restore-wallet');
+    await page.getByRole('tab', { name: 'Import file' }).click();
+    await shot(page, size.name, '02c-import-key-file');
     await page.goto(APP_URL());
     await page.evaluate(() => indexedDB.deleteDatabase('seedpay-wallet'));
 
@@ -43,7 +54,11 @@ for (const size of SIZES) {
     await page.getByRole('button', { name: 'Continue' }).click();
     await expect(page.getByRole('heading', { name: 'Get starter BTT' })).toBeVisible();
     await shot(page, size.name, '04-airdrop');
-    await finishFirstRun(page);
+    await page.getByRole('button', { name: 'Skip for now' }).click();
+    await expect(page.getByRole('heading', { name: 'Try it' })).toBeVisible();
+    await shot(page, size.name, '04b-try-it');
+    await page.getByRole('button', { name: 'Skip for now' }).click();
+    await expect(page.getByRole('heading', { name: 'Torrents' })).toBeVisible();
     await shot(page, size.name, '05-torrents');
 
     // A shared file, so the list and the detail have something to show.
@@ -73,6 +88,7 @@ for (const size of SIZES) {
     await shot(page, size.name, '09-unlock');
 
     expect(errors).toEqual([]);
+    expect(violations).toEqual([]);
     await context.close();
   });
 }
