@@ -74,7 +74,7 @@ test('add a torrent by .torrent file', async ({ browser }) => {
 
   // A broken .torrent file is refused with a message, and nothing is added.
   await page.getByTestId('torrent-file-input').setInputFiles({ name: 'broken.torrent', mimeType: 'application/x-bittorrent', buffer: Buffer.from('not bencode') });
-  await expect(page.getByRole('alert')).toContainText('Could not open broken.torrent');
+  await expect(page.getByRole('alert')).toContainText('broken.torrent is not a .torrent file. Choose the .torrent file you were given');
   await expect(page.getByTestId('torrent-row')).toHaveCount(1);
   await page.context().close();
 });

@@ -1,6 +1,7 @@
 // The torrents as the screens see them: the peer's latest snapshot, the open torrent's detail (polled only while
 // it is on screen), and the commands, each turned into a message a person can act on when it fails.
 import type { InfoHash, PaymentKeyHandle, PeerApi, PeerSettings, PeerSnapshot, PeerStatus, TorrentDetail, TorrentSummary } from '../peer/peer-api.ts';
+import { plainTorrentError, torrentFileProblem } from '../lib/torrent-file.ts';
 import { metrics } from './metrics.svelte.ts';
 
 /** Detail (peers, pieces) is heavier than the list; once a second is as fast as a person reads a table. */
@@ -77,7 +78,12 @@ class PeerState {
       return null;
     }
     const bytes = new Uint8Array(await file.arrayBuffer());
-    return this.#command(`Could not open ${file.name}`, (api) => api.addTorrentFile(bytes));
+    const problem = torrentFileProblem(file.name, bytes);
+    if (problem) {
+      this.#notice = { kind: 'error', text: problem };
+      return null;
+    }
+    return this.#command((message) => plainTorrentError(file.name, message), (api) => api.addTorrentFile(bytes));
   }
 
   async seedFiles(files: readonly File[]): Promise<InfoHash | null> {
@@ -135,7 +141,8 @@ class PeerState {
     void poll();
   }
 
-  async #command<T>(failure: string, action: (api: PeerApi) => Promise<T>): Promise<T | null> {
+  /** Runs a command; a failure becomes a notice: `failure: reason.`, or what a function makes of the reason. */
+  async #command<T>(failure: string | ((message: string) => string), action: (api: PeerApi) => Promise<T>): Promise<T | null> {
     if (!this.#api || this.#status.state !== 'ready') {
       this.#notice = { kind: 'error', text: 'The torrent engine is not running.' };
       return null;
@@ -145,7 +152,8 @@ class PeerState {
       this.#notice = null;
       return result;
     } catch (error) {
-      this.#notice = { kind: 'error', text: `${failure}: ${error instanceof Error ? error.message : 'unknown error'}.` };
+      const message = error instanceof Error ? error.message : 'unknown error';
+      this.#notice = { kind: 'error', text: typeof failure === 'string' ? `${failure}: ${message}.` : failure(message) };
       return null;
     }
   }
