@@ -27,5 +27,6 @@ export async function boot(): Promise<void> {
       void peer.setPaymentKey(session ? { key: session.paymentKey.key, publicKey: session.paymentKey.publicKey } : null);
     });
   });
-  wallet.onSession((session) => account.follow(session?.account.paymentPublicKeyHex ?? null));
+  account.setMoneyProbe(() => peer.torrents.some((t) => t.earned_units > 0n || t.paid_units > 0n));
+  wallet.onSession((session) => account.follow(session?.account.paymentPublicKeyHex ?? null, { new_key: wallet.newKey }));
 }

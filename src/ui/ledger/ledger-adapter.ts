@@ -41,7 +41,7 @@ export function createLedgerApi(origin: string): LedgerApi {
       } catch (error) {
         // A key the ledger has never seen is an empty account, not an error.
         if (!(error instanceof LedgerApiError && error.status === 404)) throw error;
-        return { totals: { balance_units, escrowed_units, earned_units: 0n, spent_units: 0n }, history: [], airdropped };
+        return { totals: { balance_units, escrowed_units, earned_units: 0n, spent_units: 0n }, history: [], airdropped, exists: false };
       }
       const entries = await journal(account);
       const history: HistoryEntry[] = [];
@@ -50,7 +50,7 @@ export function createLedgerApi(origin: string): LedgerApi {
         if (mapped) history.push(mapped);
         if (history.length >= history_rows) break;
       }
-      return { totals: { balance_units, escrowed_units, ...earnedAndSpent(account, entries) }, history, airdropped };
+      return { totals: { balance_units, escrowed_units, ...earnedAndSpent(account, entries) }, history, airdropped, exists: true };
     },
 
     async airdropChallenge(account): Promise<AirdropChallenge> {

@@ -37,6 +37,8 @@ export interface AccountOverview {
   readonly history: readonly HistoryEntry[];
   /** The ledger already granted this account its airdrop. */
   readonly airdropped: boolean;
+  /** The ledger has this account (it has held money); false for a key it has never seen. */
+  readonly exists: boolean;
 }
 
 export interface LedgerApi {

@@ -1,5 +1,7 @@
 // The unlocked account's money as the ledger reports it: balance, escrowed, earned and spent totals, and history.
 // Refreshed on unlock, on a timer while visible, and after anything that moves money (an airdrop, a payment).
+// A key the ledger has never seen (a new wallet before its airdrop) is not polled: the ledger answers 404 for it,
+// which the browser logs as an error every time; it is asked again once money may have reached it.
 import type { PublicKeyHex } from '../../protocol/ed25519.ts';
 import type { AccountTotals, HistoryEntry, LedgerApi } from '../ledger/ledger-api.ts';
 
@@ -17,6 +19,10 @@ class AccountState {
   #api: LedgerApi | null = null;
   #account: PublicKeyHex | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
+  /** The ledger does not have this account (yet): the timer stays quiet until money may have reached it. */
+  #missing = false;
+  /** True once the peer reports money moving (earned or paid), which may have created the account. */
+  #moneyMoved: () => boolean = () => false;
 
   get totals(): AccountTotals | null {
     return this.#totals;
@@ -41,11 +47,20 @@ class AccountState {
     this.#api = api;
   }
 
-  /** Follow this account (after unlock), or none (after lock: totals are hidden again). */
-  follow(account: PublicKeyHex | null): void {
+  /** What tells a not-yet-existing account that money may have reached it (the peer's earned and paid figures). */
+  setMoneyProbe(moneyMoved: () => boolean): void {
+    this.#moneyMoved = moneyMoved;
+  }
+
+  /**
+   * Follow this account (after unlock), or none (after lock: totals are hidden again). A key made a moment ago
+   * (`new_key`) cannot be on the ledger yet: it shows as empty without asking.
+   */
+  follow(account: PublicKeyHex | null, options: { readonly new_key?: boolean } = {}): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     this.#account = account;
+    this.#missing = false;
     if (!account) {
       this.#totals = null;
       this.#history = [];
@@ -53,9 +68,16 @@ class AccountState {
       this.#airdropped = false;
       return;
     }
-    void this.refresh();
+    if (options.new_key) {
+      this.#missing = true;
+      this.#totals = { balance_units: 0n, escrowed_units: 0n, earned_units: 0n, spent_units: 0n };
+      this.#history = [];
+      this.#airdropped = false;
+      this.#updated_ms = Date.now();
+    } else void this.refresh();
     this.#timer = setInterval(() => {
-      if (document.visibilityState === 'visible') void this.refresh();
+      if (document.visibilityState !== 'visible') return;
+      if (!this.#missing || this.#moneyMoved()) void this.refresh();
     }, ACCOUNT_REFRESH_MS);
   }
 
@@ -73,6 +95,7 @@ class AccountState {
       this.#totals = overview.totals;
       this.#history = overview.history;
       this.#airdropped = overview.airdropped;
+      this.#missing = !overview.exists;
       this.#error = null;
       this.#updated_ms = Date.now();
     } catch (error) {

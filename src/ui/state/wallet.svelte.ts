@@ -20,6 +20,8 @@ class WalletState {
   #damaged = $state<string | null>(null);
   #lockReason = $state<LockReason>(null);
   #busy = $state(false);
+  /** The open session's key was created in this visit, so the ledger cannot know it yet. */
+  #newKey = false;
   #session: WalletSession | null = null;
   #listeners = new Set<SessionListener>();
   #vault = openBrowserWallet();
@@ -39,6 +41,10 @@ class WalletState {
   }
   get busy(): boolean {
     return this.#busy;
+  }
+  /** The unlocked key was created a moment ago here (not restored or imported): nothing on the ledger is its yet. */
+  get newKey(): boolean {
+    return this.#newKey;
   }
   get signer(): Signer | null {
     return this.#session?.paymentKey.signer ?? null;
@@ -60,7 +66,7 @@ class WalletState {
     if (problem) return { ok: false, message: problem };
     return this.#run(async () => {
       const { phrase, session } = await this.#vault.create(password);
-      this.#open(session);
+      this.#open(session, true);
       return { ok: true as const, phrase };
     });
   }
@@ -146,8 +152,9 @@ class WalletState {
     return () => this.#listeners.delete(listener);
   }
 
-  #open(session: WalletSession): void {
+  #open(session: WalletSession, newKey = false): void {
     this.#session = session;
+    this.#newKey = newKey;
     this.#lockReason = null;
     this.#set('unlocked', session.account);
     this.#idle.start();
