@@ -35,8 +35,14 @@ export interface TorrentSummary {
 
 export interface PeerSummary {
   readonly id: string;
-  readonly address: string;
+  /** "ip:port" where the connection knows it; null for relayed WebRTC peers whose address stays on the UI side. */
+  readonly address: string | null;
+  /** A short tag from the peer id's random tail ("#3fa9c1"): tells apart peers of the same client. */
+  readonly tag: string;
+  /** The client named by the peer id ("WebTorrent 2.8"). */
   readonly client: string;
+  /** The payment key's fingerprint ("ab12…cd34") for Speed peers that sent one. */
+  readonly fingerprint: string | null;
   /** True when the peer negotiated the Speed extension; false for a legacy peer. */
   readonly speed: boolean;
   /** Its bid to us (as provider) in units per KiB. */
