@@ -8,6 +8,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createLedgerService } from '../ledger/service.ts';
 import { createStaticApp } from './app.ts';
+import { createDemandBoardService, ledgerBalanceReader } from './demand-board-service.ts';
 import { mountTracker } from './tracker.ts';
 
 export interface ServerOptions {
@@ -51,13 +52,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   closers.push(() => ledger.close());
   root.route('/ledger', ledger.app);
+  // The demand board (docs/cdn-board.md): bids from announces, weighed by the bidder's balance in this ledger.
+  const board = createDemandBoardService({ readBalance: ledgerBalanceReader(ledger.app) });
+  root.route('/board', board.app);
 
   root.route('/', createStaticApp({ staticDir: options.staticDir }));
 
   const server: ServerType = await new Promise((resolveListen) => {
     const s = serve({ fetch: root.fetch, hostname: options.host, port: options.port }, () => resolveListen(s));
   });
-  const tracker = mountTracker(server); // ws://host:port/announce
+  const tracker = mountTracker(server, { onDemandBid: board.offer }); // ws://host:port/announce
+  board.setSwarms(() => tracker.stats());
   closers.push(() => tracker.close());
   const port = (server.address() as AddressInfo).port;
   const url = `http://${options.host}:${port}`;
