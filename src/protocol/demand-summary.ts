@@ -1,4 +1,4 @@
-// The board's JSON per torrent (docs/cdn-board.md §4): who bids, at what prices, for how many bytes, against how
+// The board's JSON per torrent (docs/cdn-board.md §5): who bids, at what prices, for how many bytes, against how
 // many seeders, and what a newcomer might expect to earn (payable demand ÷ (seeders + 1)). Pure; u64s as strings.
 import { demandBidToField, type DemandBidField } from './demand-bid.ts';
 import { type BoardRecord, payableUnits, quantile } from './demand-board.ts';

@@ -55,7 +55,7 @@ describe('demand bid encoding and signature', () => {
     expect(hex(bytes.subarray(73))).toBe('0000000000000102' + '0000000000000003' + '0000000000000004' + '0000000000000005');
   });
 
-  it('matches the spec test vector (docs/cdn-board.md §6)', async () => {
+  it('matches the spec test vector (docs/cdn-board.md §8)', async () => {
     const f = await field({ price: 10n, wanted: 20_971_520n, issued: now_ms, lifetime: 600_000 });
     expect(f.public_key).toBe('ea4a6c63e29c520abef5507b132ec5f9954776aebebe7b92421eea691446d22c');
     expect(f.signature).toBe(
@@ -63,6 +63,9 @@ describe('demand bid encoding and signature', () => {
     );
     const parsed = parseDemandBidField(f);
     if (!parsed.ok) throw new Error(parsed.code);
+    expect(hex(encodeDemandBid(parsed.bid))).toBe(
+      '736565647061792f64656d616e642d6269642f7631' + 'ab'.repeat(20) + f.public_key + '000000000000000a' + '0000000001400000' + '000001a3185c5000' + '000001a3186577c0',
+    );
     // Any verifier on the WebCrypto path must accept the same bytes.
     const verifier = new WebCryptoVerifier(crypto.subtle);
     expect(await verifier.verify(parsed.bid.signature, encodeDemandBid(parsed.bid), signer.publicKey)).toBe(true);
