@@ -79,3 +79,18 @@ export function depositRecordIdFor(tx_id: string): ChannelId {
   if (!/^[0-9a-f]{64}$/.test(tx_id)) throw new TypeError('tx_id: expected 64 lowercase hex characters');
   return channelIdFromBytes(sha256(concat([encoder.encode('seedpay/deposit-id/v1'), hexToBytes(tx_id)])));
 }
+
+/** A deposit names the ledger account to credit in the TRON transaction's memo (raw_data.data), under the owner's signature. */
+export const DEPOSIT_MEMO_PREFIX = 'seedpay:';
+
+export function depositMemo(account: PublicKeyHex): string {
+  if (!isPublicKeyHex(account)) throw new TypeError('account: expected 64 lowercase hex characters');
+  return `${DEPOSIT_MEMO_PREFIX}${account}`;
+}
+
+/** The account a memo names, or null when it names none (such a deposit is kept aside, never guessed). */
+export function accountOfDepositMemo(memo: string | null): PublicKeyHex | null {
+  if (memo === null || !memo.startsWith(DEPOSIT_MEMO_PREFIX)) return null;
+  const account = memo.slice(DEPOSIT_MEMO_PREFIX.length);
+  return isPublicKeyHex(account) ? account : null;
+}
