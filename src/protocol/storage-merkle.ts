@@ -104,6 +104,54 @@ export function treeFromLeafHashes(shape: TreeShape, leafHashes: Uint8Array): Me
   return { ...shape, levels, root: hashRoot(shape, level) };
 }
 
+/**
+ * Hashes a replica's leaves as its bytes stream past in pieces of any size (an upload encrypts chunk by chunk and
+ * need not hold the file), then builds the tree; the result equals buildTree over the concatenated bytes.
+ */
+export class LeafHasher {
+  readonly #leaf_bytes: number;
+  readonly #pending: Uint8Array;
+  #filled = 0;
+  #hashes: Uint8Array[] = [];
+  #size = 0;
+
+  constructor(leaf_bytes = DEFAULT_LEAF_BYTES) {
+    if (checkShape({ size_bytes: 1, leaf_bytes }) !== null) throw new RangeError(`storage-merkle: bad leaf size ${leaf_bytes}`);
+    this.#leaf_bytes = leaf_bytes;
+    this.#pending = new Uint8Array(leaf_bytes);
+  }
+
+  update(bytes: Uint8Array): this {
+    let at = 0;
+    while (at < bytes.length) {
+      // A whole leaf straight from the input when nothing is pending; otherwise fill the pending leaf first.
+      if (this.#filled === 0 && bytes.length - at >= this.#leaf_bytes) {
+        this.#hashes.push(hashLeaf(bytes.subarray(at, at + this.#leaf_bytes)));
+        at += this.#leaf_bytes;
+        continue;
+      }
+      const take = Math.min(this.#leaf_bytes - this.#filled, bytes.length - at);
+      this.#pending.set(bytes.subarray(at, at + take), this.#filled);
+      this.#filled += take;
+      at += take;
+      if (this.#filled === this.#leaf_bytes) {
+        this.#hashes.push(hashLeaf(this.#pending));
+        this.#filled = 0;
+      }
+    }
+    this.#size += bytes.length;
+    if (this.#hashes.length > MAX_LEAVES) throw new RangeError('storage-merkle: more than MAX_LEAVES leaves');
+    return this;
+  }
+
+  finish(): MerkleTree {
+    if (this.#filled > 0) this.#hashes.push(hashLeaf(this.#pending.subarray(0, this.#filled)));
+    const hashes = new Uint8Array(this.#hashes.length * HASH_BYTES);
+    this.#hashes.forEach((h, i) => hashes.set(h, i * HASH_BYTES));
+    return treeFromLeafHashes({ size_bytes: this.#size, leaf_bytes: this.#leaf_bytes }, hashes);
+  }
+}
+
 /** Builds the tree over a whole replica held in memory. */
 export function buildTree(data: Uint8Array, leaf_bytes = DEFAULT_LEAF_BYTES): MerkleTree {
   const shape = { size_bytes: data.length, leaf_bytes };

@@ -5,7 +5,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  buildTree, decodeProof, encodeProof, hashLeaf, leafCount, MAX_LEAF_BYTES, MIN_LEAF_BYTES, proveLeaf, verifyLeaf,
+  buildTree, decodeProof, encodeProof, hashLeaf, leafCount, LeafHasher, MAX_LEAF_BYTES, MIN_LEAF_BYTES, proveLeaf, verifyLeaf,
   type LeafProof, type MerkleTree,
 } from '../../src/protocol/storage-merkle.ts';
 
@@ -76,6 +76,21 @@ describe('storage Merkle tree', () => {
         expect(verifyLeaf(tree.root, tree, wire!)).toBe('ok');
       }
     }), { numRuns: 40 });
+  });
+
+  it('builds the same tree from the bytes streamed in pieces of any size', () => {
+    fc.assert(fc.property(replica, fc.array(fc.integer({ min: 0, max: 300 }), { maxLength: 30 }), ({ data, tree }, cuts) => {
+      const hasher = new LeafHasher(tree.leaf_bytes);
+      let at = 0;
+      for (const cut of cuts) {
+        hasher.update(data.subarray(at, Math.min(data.length, at + cut)));
+        at = Math.min(data.length, at + cut);
+      }
+      hasher.update(data.subarray(at));
+      expect(hasher.finish()).toEqual(tree);
+    }), { numRuns: 100 });
+    expect(() => new LeafHasher().finish()).toThrow(RangeError);
+    expect(() => new LeafHasher(MIN_LEAF_BYTES - 1)).toThrow(RangeError);
   });
 
   it('refuses a tampered leaf, a wrong index, a wrong root and a wrong shape', () => {
