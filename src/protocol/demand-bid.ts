@@ -178,13 +178,19 @@ export function parseDemandBidField(value: unknown): DemandBidResult {
  * announce's own info hash, then the signature (last: it is the costly check). Replays are the board's to refuse.
  */
 export function checkDemandBidField(value: unknown, info_hash: string, now_ms: number): DemandBidResult {
+  const checked = checkDemandBidUnsigned(value, info_hash, now_ms);
+  if (checked.ok && !verifyDemandBid(checked.bid)) return { ok: false, code: 'bad_signature', field: 'signature' };
+  return checked;
+}
+
+/** Every check but the signature: the tracker skips the costly one for a byte-identical re-send of a held bid. */
+export function checkDemandBidUnsigned(value: unknown, info_hash: string, now_ms: number): DemandBidResult {
   const parsed = parseDemandBidField(value);
   if (!parsed.ok) return parsed;
   const { bid } = parsed;
   if (bid.issued_at_ms > now_ms + MAX_CLOCK_SKEW_MS) return { ok: false, code: 'issued_in_future', field: 'issued_at_ms' };
   if (bid.expires_at_ms <= now_ms) return { ok: false, code: 'expired', field: 'expires_at_ms' };
   if (bid.info_hash !== info_hash) return { ok: false, code: 'info_hash_mismatch', field: 'info_hash' };
-  if (!verifyDemandBid(bid)) return { ok: false, code: 'bad_signature', field: 'signature' };
   return parsed;
 }
 

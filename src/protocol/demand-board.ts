@@ -94,6 +94,12 @@ export class DemandBoard {
     if (bids && record) bids.set(public_key, { ...record, balance_units, balance_read_at_ms: now_ms });
   }
 
+  /** True when this exact bid (same key, time and signature) is already held: a re-announce, already verified. */
+  holds(bid: SignedDemandBid): boolean {
+    const prior = this.record(bid.info_hash, bid.public_key);
+    return prior !== undefined && prior.bid.issued_at_ms === bid.issued_at_ms && sameBid(prior.bid, bid);
+  }
+
   record(info_hash: string, public_key: string): BoardRecord | undefined {
     return this.#torrents.get(info_hash)?.get(public_key);
   }

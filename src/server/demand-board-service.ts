@@ -1,7 +1,7 @@
 // The demand board's shell in `npm start` (docs/cdn-board.md): takes the signed bids the tracker finds in announces,
 // reads each bidder's ledger balance so fake demand counts for nothing, and serves GET /board and /board/<info_hash>.
 import { Hono } from 'hono';
-import { checkDemandBidField, isInfoHashHex, type DemandBidCode } from '../protocol/demand-bid.ts';
+import { checkDemandBidUnsigned, isInfoHashHex, verifyDemandBid, type DemandBidCode } from '../protocol/demand-bid.ts';
 import { DemandBoard, type OfferCode } from '../protocol/demand-board.ts';
 import { compareDemand, summarize, torrentBoard, type SwarmCounts, type TorrentDemand } from '../protocol/demand-summary.ts';
 import type { Units } from '../protocol/money.ts';
@@ -12,8 +12,11 @@ export const MAX_BOARD_LIST = 500;
 export const BALANCE_REFRESH_MS = 30_000;
 /** Ledger reads in flight; a bid arriving beyond it keeps its last read (the next re-announce reads again). */
 export const MAX_PENDING_BALANCE_READS = 64;
-/** Bids one tracker socket may have checked per minute (each costs an Ed25519 verification); more are ignored. */
-export const MAX_BIDS_PER_SOCKET_PER_MIN = 60;
+/**
+ * New bids one tracker socket may have verified per minute (each costs an Ed25519 verification); more are ignored.
+ * Re-sending a held bid costs no verification and does not count: a peer re-signs only when its bid changes.
+ */
+export const MAX_BIDS_PER_SOCKET_PER_MIN = 120;
 const MINUTE_MS = 60_000;
 
 /** Reads a bidder's spendable ledger balance; null when it cannot be read now. */
@@ -110,13 +113,16 @@ export function createDemandBoardService(options: DemandBoardOptions = {}): Dema
     app,
     offer(field, info_hash, socket) {
       const at = now();
-      const window = perSocket.get(socket);
-      if (!window || at - window.window_start_ms >= MINUTE_MS) perSocket.set(socket, { window_start_ms: at, checks: 1 });
-      else if (window.checks >= MAX_BIDS_PER_SOCKET_PER_MIN) return count('rate_limited');
-      else window.checks += 1;
-      const checked = checkDemandBidField(field, info_hash, at);
+      const checked = checkDemandBidUnsigned(field, info_hash, at);
       if (!checked.ok) return count(checked.code);
       const { bid } = checked;
+      if (!board.holds(bid)) {
+        const window = perSocket.get(socket);
+        if (!window || at - window.window_start_ms >= MINUTE_MS) perSocket.set(socket, { window_start_ms: at, checks: 1 });
+        else if (window.checks >= MAX_BIDS_PER_SOCKET_PER_MIN) return count('rate_limited');
+        else window.checks += 1;
+        if (!verifyDemandBid(bid)) return count('bad_signature');
+      }
       const result = board.offer(bid, at);
       if (result.ok && result.code !== 'withdrawn') {
         const read_at = board.record(bid.info_hash, bid.public_key)?.balance_read_at_ms ?? null;

@@ -41,6 +41,9 @@ describe('DemandBoard', () => {
     const first = await bid(a, 10n, T0);
     expect(board.offer(first, T0)).toEqual({ ok: true, code: 'accepted' });
     expect(board.offer(first, T0 + 1)).toEqual({ ok: true, code: 'unchanged' });
+    expect(board.holds(first)).toBe(true);
+    expect(board.holds({ ...first, signature: first.signature.map((x, i) => (i === 0 ? x ^ 1 : x)) })).toBe(false);
+    expect(board.holds({ ...first, price_units_per_kib: 11n })).toBe(false);
     expect(board.offer(await bid(a, 11n, T0), T0 + 1)).toEqual({ ok: false, code: 'conflicting_sequence' });
     const second = await bid(a, 20n, T0 + 5);
     expect(board.offer(second, T0 + 5)).toEqual({ ok: true, code: 'accepted' });

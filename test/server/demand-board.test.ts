@@ -164,10 +164,20 @@ describe('demand board over the real tracker', () => {
     const peer = await WsPeer.open(wsUrl);
     announceWithBid(peer, ih, { v: 1, price_units_per_kib: 'lots' }, { event: 'started' });
     expect(await peer.next(isResponse(ih))).toMatchObject({ action: 'announce', incomplete: 1 });
-    const before = ((await board()).outcomes as Json).rate_limited ?? 0;
-    const field = await bid(newSigner(), ih, 3n);
-    for (let i = 0; i < MAX_BIDS_PER_SOCKET_PER_MIN + 5; i++) announceWithBid(peer, ih, field);
-    await eventually(() => board(), (b) => ((b.outcomes as Json).rate_limited ?? 0) - before === 6);
+    const before = (await board()).outcomes as Json;
+    const flooder = newSigner();
+    const t = Date.now();
+    const first = await bid(flooder, ih, 3n, { issued: t });
+    announceWithBid(peer, ih, first);
+    for (let i = 1; i < MAX_BIDS_PER_SOCKET_PER_MIN + 5; i++) announceWithBid(peer, ih, await bid(flooder, ih, 3n, { issued: t + i }));
+    const delta = (b: Json, code: string) => ((b.outcomes as Json)[code] ?? 0) - (before[code] ?? 0);
+    const flooded = await eventually(() => board(), (b) => delta(b, 'rate_limited') === 5);
+    expect(delta(flooded, 'accepted')).toBe(MAX_BIDS_PER_SOCKET_PER_MIN);
+    // Re-sending the bid the board holds costs no verification, so it is not limited: a re-announce stays free.
+    const held = (await board(ih)).bids[0].bid as DemandBidField;
+    announceWithBid(peer, ih, held);
+    announceWithBid(peer, ih, await bid(flooder, ih, 4n, { issued: t + 1000 }));
+    await eventually(() => board(), (b) => delta(b, 'unchanged') === 1 && delta(b, 'rate_limited') === 6);
     peer.close();
   });
 
