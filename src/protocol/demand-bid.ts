@@ -222,3 +222,24 @@ export async function buildDemandBidField(
   });
   return { field: demandBidToField(bid), issued_at_ms };
 }
+
+/** A peer re-signs when its wanted bytes fell by more than 1/RESIGN_WANTED_DIVISOR since its last signed bid. */
+export const RESIGN_WANTED_DIVISOR = 10n;
+
+/**
+ * Whether the peer should sign a new bid before this announce, given the field it last sent for the torrent (null:
+ * none): when the price changes, it starts or stops bidding, its wanted bytes grew or fell by more than a tenth, or
+ * less than half the last bid's lifetime is left. Otherwise it re-sends the last field, which the tracker takes for free.
+ */
+export function demandBidDue(last: DemandBidField | null, next: Pick<DemandBidInput, 'price_units_per_kib' | 'wanted_bytes'>, now_ms: number): boolean {
+  const nextWithdrawn = next.price_units_per_kib === 0n || next.wanted_bytes === 0n;
+  if (last === null) return !nextWithdrawn;
+  const lastPrice = BigInt(last.price_units_per_kib);
+  const lastWanted = BigInt(last.wanted_bytes);
+  const lastWithdrawn = lastPrice === 0n || lastWanted === 0n;
+  if (lastWithdrawn || nextWithdrawn) return lastWithdrawn !== nextWithdrawn;
+  if (next.price_units_per_kib !== lastPrice) return true;
+  const wanted = next.wanted_bytes < MAX_WANTED_BYTES ? next.wanted_bytes : MAX_WANTED_BYTES;
+  if (wanted > lastWanted || (lastWanted - wanted) * RESIGN_WANTED_DIVISOR > lastWanted) return true;
+  return 2 * now_ms >= last.issued_at_ms + last.expires_at_ms;
+}

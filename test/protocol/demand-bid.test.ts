@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   buildDemandBidField,
+  demandBidDue,
   checkDemandBidField,
   DEMAND_BID_BYTES,
   demandBidToField,
@@ -202,5 +203,32 @@ describe('buildDemandBidField (what the peer calls)', () => {
     const built = await buildDemandBidField(signer, { info_hash, price_units_per_kib: 1n, wanted_bytes: MAX_WANTED_BYTES * 4n }, { now_ms, lifetime_ms: 10 * MAX_BID_LIFETIME_MS });
     expect(built.field.wanted_bytes).toBe(String(MAX_WANTED_BYTES));
     expect(checkDemandBidField(built.field, info_hash, now_ms)).toMatchObject({ ok: true });
+  });
+});
+
+describe('demandBidDue (when the peer re-signs)', () => {
+  const at = (price: bigint, wanted: bigint) => buildDemandBidField(signer, { info_hash, price_units_per_kib: price, wanted_bytes: wanted }, { now_ms, lifetime_ms: 600_000 });
+
+  it('signs the first positive bid, never a first withdrawal', () => {
+    expect(demandBidDue(null, { price_units_per_kib: 5n, wanted_bytes: 100n }, now_ms)).toBe(true);
+    expect(demandBidDue(null, { price_units_per_kib: 0n, wanted_bytes: 100n }, now_ms)).toBe(false);
+    expect(demandBidDue(null, { price_units_per_kib: 5n, wanted_bytes: 0n }, now_ms)).toBe(false);
+  });
+
+  it('re-signs on a price change, a withdrawal, a tenth less wanted, more wanted, or half the lifetime gone', async () => {
+    const { field } = await at(10n, 1000n);
+    const due = (price: bigint, wanted: bigint, t = now_ms + 1) => demandBidDue(field, { price_units_per_kib: price, wanted_bytes: wanted }, t);
+    expect(due(10n, 1000n)).toBe(false);
+    expect(due(10n, 900n)).toBe(false);
+    expect(due(10n, 899n)).toBe(true);
+    expect(due(10n, 1001n)).toBe(true);
+    expect(due(11n, 1000n)).toBe(true);
+    expect(due(0n, 1000n)).toBe(true);
+    expect(due(10n, 0n)).toBe(true);
+    expect(due(10n, 1000n, now_ms + 299_999)).toBe(false);
+    expect(due(10n, 1000n, now_ms + 300_000)).toBe(true);
+    const { field: withdrawn } = await at(0n, 1000n);
+    expect(demandBidDue(withdrawn, { price_units_per_kib: 0n, wanted_bytes: 5n }, now_ms + 10 ** 9)).toBe(false);
+    expect(demandBidDue(withdrawn, { price_units_per_kib: 3n, wanted_bytes: 5n }, now_ms)).toBe(true);
   });
 });
