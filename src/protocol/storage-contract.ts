@@ -9,7 +9,7 @@ import {
   slashStep, type ContractEffect, type ContractEvent, type ContractState, type ContractStep, type ContractTerms,
   type TermsError,
 } from './storage-contract-state.ts';
-import { leafCount, verifyLeaf } from './storage-merkle.ts';
+import { leafCount, nobleSha256, verifyLeaf, type Sha256 } from './storage-merkle.ts';
 
 export * from './storage-contract-state.ts';
 
@@ -33,10 +33,11 @@ export function epochStartMs(terms: ContractTerms, epoch: number): number {
   return terms.start_ms + epoch * terms.epoch_ms;
 }
 
-export function crankContract(state: ContractState, event: ContractEvent, now_ms: number): ContractStep {
+/** `hash` computes SHA-256 for the proofs' check (noble by default; the ledger may pass a native one). */
+export function crankContract(state: ContractState, event: ContractEvent, now_ms: number, hash: Sha256 = nobleSha256): ContractStep {
   invariant(Number.isSafeInteger(now_ms) && now_ms >= 0, 'now_ms is a non-negative integer');
   if (typeof event !== 'object' || event === null) return { ok: false, rejection: 'bad_event' };
-  const step = apply(state, event, now_ms);
+  const step = apply(state, event, now_ms, hash);
   if (step.ok) {
     assertContractInvariants(step.state);
     invariant(step.state.paid_units >= state.paid_units && step.state.epoch >= state.epoch, 'payments and epochs only grow');
@@ -44,11 +45,11 @@ export function crankContract(state: ContractState, event: ContractEvent, now_ms
   return step;
 }
 
-function apply(s: ContractState, event: ContractEvent, now_ms: number): ContractStep {
+function apply(s: ContractState, event: ContractEvent, now_ms: number, hash: Sha256): ContractStep {
   if (s.phase === 'Ended') return { ok: false, rejection: 'contract_ended' };
   switch (event.type) {
     case 'challenge': return challenge(s, event, now_ms);
-    case 'answer': return answer(s, event, now_ms);
+    case 'answer': return answer(s, event, now_ms, hash);
     case 'tick': return s.challenge && now_ms > s.challenge.deadline_ms ? miss(s) : { ok: true, state: s, effects: [] };
     case 'verifier_restarted': return restarted(s, event.down_since_ms, now_ms);
     default: return { ok: false, rejection: 'bad_event' };
@@ -72,7 +73,7 @@ function challenge(s: ContractState, e: Extract<ContractEvent, { type: 'challeng
   };
 }
 
-function answer(s: ContractState, e: Extract<ContractEvent, { type: 'answer' }>, now_ms: number): ContractStep {
+function answer(s: ContractState, e: Extract<ContractEvent, { type: 'answer' }>, now_ms: number, hash: Sha256): ContractStep {
   const c = s.challenge;
   if (s.phase !== 'WaitingForAnswer' || !c) return { ok: false, rejection: 'not_waiting_for_answer' };
   // A proof for an earlier epoch (stale) or a later one is refused before any hashing.
@@ -82,7 +83,7 @@ function answer(s: ContractState, e: Extract<ContractEvent, { type: 'answer' }>,
   for (let k = 0; k < c.indexes.length; k++) {
     const proof = e.proofs[k];
     if (typeof proof !== 'object' || proof === null || proof.index !== c.indexes[k]) return { ok: false, rejection: 'wrong_index', detail: `proof ${k}` };
-    const verdict = verifyLeaf(s.terms.root, s.terms, proof);
+    const verdict = verifyLeaf(s.terms.root, s.terms, proof, hash);
     if (verdict !== 'ok') return { ok: false, rejection: 'bad_proof', detail: `leaf ${proof.index}: ${verdict}` };
   }
   const price = s.terms.price_units_per_epoch;

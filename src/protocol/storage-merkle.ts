@@ -61,22 +61,37 @@ export function leafLength(shape: TreeShape, index: number): number {
   return shape.size_bytes - last * shape.leaf_bytes;
 }
 
-export function hashLeaf(leaf: Uint8Array): Uint8Array {
-  return sha256.create().update(Uint8Array.of(LEAF_TAG)).update(leaf).digest();
+/**
+ * SHA-256 of the parts concatenated. The rules are the same whoever computes it: noble's is the pure default
+ * (browser and Node); a Node shell such as the ledger may pass node:crypto's, about eight times faster there.
+ */
+export type Sha256 = (parts: readonly Uint8Array[]) => Uint8Array;
+
+export const nobleSha256: Sha256 = (parts) => {
+  const h = sha256.create();
+  for (const part of parts) h.update(part);
+  return h.digest();
+};
+
+const LEAF_PREFIX = Uint8Array.of(LEAF_TAG);
+const NODE_PREFIX = Uint8Array.of(NODE_TAG);
+
+export function hashLeaf(leaf: Uint8Array, hash: Sha256 = nobleSha256): Uint8Array {
+  return hash([LEAF_PREFIX, leaf]);
 }
 
-function hashNode(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return sha256.create().update(Uint8Array.of(NODE_TAG)).update(left).update(right).digest();
+function hashNode(left: Uint8Array, right: Uint8Array, hash: Sha256): Uint8Array {
+  return hash([NODE_PREFIX, left, right]);
 }
 
 /** The contract's root: the top hash bound to the size and leaf size (u64 and u32 big-endian). */
-function hashRoot(shape: TreeShape, top: Uint8Array): Uint8Array {
+function hashRoot(shape: TreeShape, top: Uint8Array, hash: Sha256): Uint8Array {
   const header = new Uint8Array(13);
   const view = new DataView(header.buffer);
   header[0] = ROOT_TAG;
   view.setBigUint64(1, BigInt(shape.size_bytes));
   view.setUint32(9, shape.leaf_bytes);
-  return sha256.create().update(header).update(top).digest();
+  return hash([header, top]);
 }
 
 function assertShape(shape: TreeShape): void {
@@ -85,7 +100,7 @@ function assertShape(shape: TreeShape): void {
 }
 
 /** Builds the tree from the leaf hashes (so a caller hashing a file as it streams past need not hold it whole). */
-export function treeFromLeafHashes(shape: TreeShape, leafHashes: Uint8Array): MerkleTree {
+export function treeFromLeafHashes(shape: TreeShape, leafHashes: Uint8Array, hash: Sha256 = nobleSha256): MerkleTree {
   assertShape(shape);
   if (leafHashes.length !== leafCount(shape) * HASH_BYTES) throw new RangeError('storage-merkle: leaf hash count does not match the shape');
   const levels: Uint8Array[] = [leafHashes];
@@ -94,14 +109,14 @@ export function treeFromLeafHashes(shape: TreeShape, leafHashes: Uint8Array): Me
     const width = level.length / HASH_BYTES;
     const next = new Uint8Array(Math.ceil(width / 2) * HASH_BYTES);
     for (let i = 0; i + 1 < width; i += 2) {
-      next.set(hashNode(level.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES), level.subarray((i + 1) * HASH_BYTES, (i + 2) * HASH_BYTES)), (i / 2) * HASH_BYTES);
+      next.set(hashNode(level.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES), level.subarray((i + 1) * HASH_BYTES, (i + 2) * HASH_BYTES), hash), (i / 2) * HASH_BYTES);
     }
     // An odd node is carried up unchanged (never paired with itself: that is Bitcoin's CVE-2012-2459).
     if (width % 2 === 1) next.set(level.subarray((width - 1) * HASH_BYTES), ((width - 1) / 2) * HASH_BYTES);
     levels.push(next);
     level = next;
   }
-  return { ...shape, levels, root: hashRoot(shape, level) };
+  return { ...shape, levels, root: hashRoot(shape, level, hash) };
 }
 
 /**
@@ -114,8 +129,10 @@ export class LeafHasher {
   #filled = 0;
   #hashes: Uint8Array[] = [];
   #size = 0;
+  readonly #hash: Sha256;
 
-  constructor(leaf_bytes = DEFAULT_LEAF_BYTES) {
+  constructor(leaf_bytes = DEFAULT_LEAF_BYTES, hash: Sha256 = nobleSha256) {
+    this.#hash = hash;
     if (checkShape({ size_bytes: 1, leaf_bytes }) !== null) throw new RangeError(`storage-merkle: bad leaf size ${leaf_bytes}`);
     this.#leaf_bytes = leaf_bytes;
     this.#pending = new Uint8Array(leaf_bytes);
@@ -126,7 +143,7 @@ export class LeafHasher {
     while (at < bytes.length) {
       // A whole leaf straight from the input when nothing is pending; otherwise fill the pending leaf first.
       if (this.#filled === 0 && bytes.length - at >= this.#leaf_bytes) {
-        this.#hashes.push(hashLeaf(bytes.subarray(at, at + this.#leaf_bytes)));
+        this.#hashes.push(hashLeaf(bytes.subarray(at, at + this.#leaf_bytes), this.#hash));
         at += this.#leaf_bytes;
         continue;
       }
@@ -135,7 +152,7 @@ export class LeafHasher {
       this.#filled += take;
       at += take;
       if (this.#filled === this.#leaf_bytes) {
-        this.#hashes.push(hashLeaf(this.#pending));
+        this.#hashes.push(hashLeaf(this.#pending, this.#hash));
         this.#filled = 0;
       }
     }
@@ -145,21 +162,21 @@ export class LeafHasher {
   }
 
   finish(): MerkleTree {
-    if (this.#filled > 0) this.#hashes.push(hashLeaf(this.#pending.subarray(0, this.#filled)));
+    if (this.#filled > 0) this.#hashes.push(hashLeaf(this.#pending.subarray(0, this.#filled), this.#hash));
     const hashes = new Uint8Array(this.#hashes.length * HASH_BYTES);
     this.#hashes.forEach((h, i) => hashes.set(h, i * HASH_BYTES));
-    return treeFromLeafHashes({ size_bytes: this.#size, leaf_bytes: this.#leaf_bytes }, hashes);
+    return treeFromLeafHashes({ size_bytes: this.#size, leaf_bytes: this.#leaf_bytes }, hashes, this.#hash);
   }
 }
 
 /** Builds the tree over a whole replica held in memory. */
-export function buildTree(data: Uint8Array, leaf_bytes = DEFAULT_LEAF_BYTES): MerkleTree {
+export function buildTree(data: Uint8Array, leaf_bytes = DEFAULT_LEAF_BYTES, hash: Sha256 = nobleSha256): MerkleTree {
   const shape = { size_bytes: data.length, leaf_bytes };
   assertShape(shape);
   const count = leafCount(shape);
   const hashes = new Uint8Array(count * HASH_BYTES);
-  for (let i = 0; i < count; i++) hashes.set(hashLeaf(data.subarray(i * leaf_bytes, (i + 1) * leaf_bytes)), i * HASH_BYTES);
-  return treeFromLeafHashes(shape, hashes);
+  for (let i = 0; i < count; i++) hashes.set(hashLeaf(data.subarray(i * leaf_bytes, (i + 1) * leaf_bytes), hash), i * HASH_BYTES);
+  return treeFromLeafHashes(shape, hashes, hash);
 }
 
 /** The proof for leaf `index`; `leaf` is its bytes as stored (the provider reads them from its copy). */
@@ -177,7 +194,7 @@ export function proveLeaf(tree: MerkleTree, index: number, leaf: Uint8Array): Le
 }
 
 /** Checks one proof against `root` for a tree of this shape: 'ok' or the first reason it fails. */
-export function verifyLeaf(root: Uint8Array, shape: TreeShape, proof: LeafProof): 'ok' | MerkleError {
+export function verifyLeaf(root: Uint8Array, shape: TreeShape, proof: LeafProof, hash: Sha256 = nobleSha256): 'ok' | MerkleError {
   const shapeError = checkShape(shape);
   if (shapeError) return shapeError;
   const count = leafCount(shape);
@@ -185,7 +202,7 @@ export function verifyLeaf(root: Uint8Array, shape: TreeShape, proof: LeafProof)
   if (!Number.isSafeInteger(index) || index < 0 || index >= count) return 'bad_index';
   if (!(leaf instanceof Uint8Array) || leaf.length !== leafLength(shape, index)) return 'bad_leaf_length';
   if (!Array.isArray(path) || path.length > MAX_PATH_HASHES) return 'bad_path_length';
-  let hash = hashLeaf(leaf);
+  let node = hashLeaf(leaf, hash);
   let i = index;
   let width = count;
   let used = 0;
@@ -193,13 +210,13 @@ export function verifyLeaf(root: Uint8Array, shape: TreeShape, proof: LeafProof)
     if (!((i ^ 1) >= width)) {
       const sibling = path[used++];
       if (!(sibling instanceof Uint8Array) || sibling.length !== HASH_BYTES) return 'bad_path_length';
-      hash = i % 2 === 0 ? hashNode(hash, sibling) : hashNode(sibling, hash);
+      node = i % 2 === 0 ? hashNode(node, sibling, hash) : hashNode(sibling, node, hash);
     }
     i >>= 1;
     width = Math.ceil(width / 2);
   }
   if (used !== path.length) return 'bad_path_length';
-  return equalBytes(hashRoot(shape, hash), root) ? 'ok' : 'root_mismatch';
+  return equalBytes(hashRoot(shape, node, hash), root) ? 'ok' : 'root_mismatch';
 }
 
 /** Wire form of one proof: index u32 | leaf length u32 | path count u8 | leaf | path hashes (big-endian). */

@@ -1,6 +1,7 @@
 // The storage contract machine, scenario by scenario: proven epochs are paid, a miss pays nothing and is graded
 // (warning, slashes, end), old misses are forgiven, stale, forged, foreign and late answers are refused with their
 // code and change nothing, a verifier outage never costs the provider an epoch, and records reload exactly.
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   crankContract, END_AFTER_MISSES, epochStartMs, MISS_WINDOW_EPOCHS, openContract, slashStep, type ContractEffect,
@@ -110,6 +111,10 @@ describe('storage contract machine', () => {
     // The same provider's proofs for another contract's file (another root): refused.
     const other = replica('another file');
     expect(crankContract(c, { type: 'answer', epoch: 1, proofs: new Provider(other).proofs(indexes) }, at)).toMatchObject({ ok: false, rejection: 'bad_proof' });
+    // The check gives the same verdicts whichever SHA-256 the shell passes in (here node:crypto's).
+    const native = (parts: readonly Uint8Array[]) => new Uint8Array(parts.reduce((h, p) => h.update(p), createHash('sha256')).digest());
+    expect(crankContract(c, { type: 'answer', epoch: 1, proofs: forged }, at, native)).toEqual(crankContract(c, { type: 'answer', epoch: 1, proofs: forged }, at));
+    expect(crankContract(c, { type: 'answer', epoch: 1, proofs: honest }, at, native)).toEqual(crankContract(c, { type: 'answer', epoch: 1, proofs: honest }, at));
     // The honest answer is paid once; replaying it changes nothing.
     const paid = ok(crankContract(c, { type: 'answer', epoch: 1, proofs: honest }, at)).state;
     expect(paid.paid_units).toBe(2_000n);

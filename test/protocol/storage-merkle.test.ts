@@ -2,11 +2,12 @@
 // wrong root or shape, a truncated or extended path and extra or missing wire bytes are all refused. A naive
 // recursive reference checks the roots, so the tree is not only consistent with itself.
 import { sha256 } from '@noble/hashes/sha2.js';
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   buildTree, decodeProof, encodeProof, hashLeaf, leafCount, LeafHasher, MAX_LEAF_BYTES, MIN_LEAF_BYTES, proveLeaf, verifyLeaf,
-  type LeafProof, type MerkleTree,
+  type LeafProof, type MerkleTree, type Sha256,
 } from '../../src/protocol/storage-merkle.ts';
 
 /** Seeded, incompressible bytes (fast-check's own arrays lean to zeros, which would repeat leaves). */
@@ -18,6 +19,13 @@ function randomBytes(seed: number, length: number): Uint8Array {
   }
   return out;
 }
+
+/** The same SHA-256 from node:crypto: what a Node shell may pass in; every result must be identical. */
+const nativeSha256: Sha256 = (parts) => {
+  const h = createHash('sha256');
+  for (const part of parts) h.update(part);
+  return new Uint8Array(h.digest());
+};
 
 function leafOf(data: Uint8Array, leaf_bytes: number, index: number): Uint8Array {
   return data.slice(index * leaf_bytes, (index + 1) * leaf_bytes);
@@ -68,9 +76,11 @@ describe('storage Merkle tree', () => {
   it('matches the reference root, and every leaf proves and verifies (also through the wire form)', () => {
     fc.assert(fc.property(replica, ({ data, tree }) => {
       expect(tree.root).toEqual(referenceRoot(data, tree.leaf_bytes));
+      expect(buildTree(data, tree.leaf_bytes, nativeSha256)).toEqual(tree);
       for (let i = 0; i < leafCount(tree); i++) {
         const proof = proofOf(data, tree, i);
         expect(verifyLeaf(tree.root, tree, proof)).toBe('ok');
+        expect(verifyLeaf(tree.root, tree, proof, nativeSha256)).toBe('ok');
         const wire = decodeProof(encodeProof(proof));
         expect(wire).toEqual(proof);
         expect(verifyLeaf(tree.root, tree, wire!)).toBe('ok');
@@ -101,6 +111,7 @@ describe('storage Merkle tree', () => {
       const tampered = proof.leaf.slice();
       tampered[bit % tampered.length]! ^= 1 << (bit % 8);
       expect(verifyLeaf(tree.root, tree, { ...proof, leaf: tampered })).toBe('root_mismatch');
+      expect(verifyLeaf(tree.root, tree, { ...proof, leaf: tampered }, nativeSha256)).toBe('root_mismatch');
       const j = b % count;
       if (j !== i) expect(verifyLeaf(tree.root, tree, { ...proof, index: j })).not.toBe('ok');
       expect(verifyLeaf(tree.root, tree, { ...proof, index: count })).toBe('bad_index');
