@@ -27,10 +27,9 @@ export const PAYMENT_REACTIONS: Record<PaymentRejectionCode, Reaction> = {
 
 /** Null when `payment` may be accepted once its signature verifies; otherwise why not and how to react. */
 export function checkPayment(s: PayeeState, payment: SignedPaymentState): Rejection<PaymentRejectionCode> | null {
-  const reject = (code: PaymentRejectionCode) => ({ code, reaction: PAYMENT_REACTIONS[code] });
-  if (!isWellFormed(payment)) return reject('malformed');
-  if (s.phase === 'Closing' || s.phase === 'Closed') return reject('session_closed');
   const ch = s.channel;
+  if (!isWellFormed(payment, ch?.last?.channel_id)) return reject('malformed');
+  if (s.phase === 'Closing' || s.phase === 'Closed') return reject('session_closed');
   if (!ch || payment.channel_id !== ch.channel_id) {
     if (s.retired_ids.includes(payment.channel_id)) return reject('retired_channel');
     if (payment.channel_id === s.candidate_id) return reject('channel_unchecked');
@@ -42,11 +41,19 @@ export function checkPayment(s: PayeeState, payment: SignedPaymentState): Reject
   return null;
 }
 
-function isWellFormed(p: SignedPaymentState): boolean {
+function reject(code: PaymentRejectionCode): Rejection<PaymentRejectionCode> {
+  return { code, reaction: PAYMENT_REACTIONS[code] };
+}
+
+/**
+ * `accepted_id`: the channel id of the last payment accepted on the current channel, which passed this check (or the
+ * loader's) already; the same id needs no second pattern match.
+ */
+function isWellFormed(p: SignedPaymentState, accepted_id: string | undefined): boolean {
   return (
     p.signature instanceof Uint8Array &&
     p.signature.length === SIGNATURE_BYTES &&
-    isChannelId(p.channel_id) &&
+    ((accepted_id !== undefined && p.channel_id === accepted_id) || isChannelId(p.channel_id)) &&
     typeof p.amount_units === 'bigint' &&
     p.amount_units >= 0n &&
     p.amount_units <= MAX_AMOUNT_UNITS &&

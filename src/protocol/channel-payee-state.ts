@@ -114,21 +114,47 @@ export function exposureUnits(state: PayeeState): Units {
   return exposure > 0n ? exposure : 0n;
 }
 
+/** Every invariant of a payee state: at creation and after every load from storage. */
 export function assertPayeeInvariants(s: PayeeState): void {
-  assertPieceLength(s.terms.piece_length_bytes);
+  assertPayeeTerms(s.terms);
+  invariant(s.retired_ids.length <= MAX_RETIRED_CHANNEL_IDS, 'counters in range');
+  if (s.channel) assertPayeeChannel(s.channel);
+  assertPayeeFields(s);
+}
+
+/**
+ * After a transition from `prev` (itself asserted at creation, at load or after its own transition): every invariant
+ * of `next`, except that a part kept by identity from `prev` (terms, retired ids, the current channel) cannot have
+ * changed and is not re-derived, then the progress rules between the two.
+ */
+export function assertPayeeTransition(prev: PayeeState, next: PayeeState): void {
+  if (next.terms !== prev.terms) assertPayeeTerms(next.terms);
+  if (next.retired_ids !== prev.retired_ids) invariant(next.retired_ids.length <= MAX_RETIRED_CHANNEL_IDS, 'counters in range');
+  if (next.channel !== null && next.channel !== prev.channel) assertPayeeChannel(next.channel);
+  assertPayeeFields(next);
+  assertPayeeProgress(prev, next);
+}
+
+function assertPayeeTerms(t: PayeeTerms): void {
+  assertPieceLength(t.piece_length_bytes);
+  invariant(t.min_escrow_units >= 0n, 'amounts are non-negative');
+}
+
+function assertPayeeChannel(ch: PayeeChannel): void {
+  invariant(ch.paid_units >= 0n && ch.paid_units <= ch.escrow_units, 'paid within escrow');
+  invariant(ch.seq >= 0n, 'seq non-negative');
+  invariant(ch.last === null ? ch.paid_units === 0n && ch.seq === 0n : ch.last.amount_units === ch.paid_units && ch.last.seq === ch.seq && ch.last.channel_id === ch.channel_id, 'last state matches the channel');
+}
+
+/** The invariants over the fields any transition may change. */
+function assertPayeeFields(s: PayeeState): void {
   invariant(s.price_units_per_kib > 0n, 'price must be positive');
   invariant(s.pending_price_units_per_kib === null || s.unpaid !== null, 'a pending price waits only on an unpaid piece');
-  invariant(s.terms.min_escrow_units >= 0n && s.settled_units >= 0n && s.owed_units >= 0n, 'amounts are non-negative');
-  invariant(s.failures >= 0 && s.retired_ids.length <= MAX_RETIRED_CHANNEL_IDS, 'counters in range');
+  invariant(s.settled_units >= 0n && s.owed_units >= 0n, 'amounts are non-negative');
+  invariant(s.failures >= 0, 'counters in range');
   invariant((s.phase === 'WaitingForLedgerCheck') === (s.candidate_id !== null), 'a candidate exists exactly while checking it');
   invariant(s.phase !== 'Serving' || s.channel !== null, 'serving needs a channel');
   invariant(s.phase !== 'Closed' || (s.channel === null && s.closing.length === 0), 'closed means nothing left open');
-  const ch = s.channel;
-  if (ch) {
-    invariant(ch.paid_units >= 0n && ch.paid_units <= ch.escrow_units, 'paid within escrow');
-    invariant(ch.seq >= 0n, 'seq non-negative');
-    invariant(ch.last === null ? ch.paid_units === 0n && ch.seq === 0n : ch.last.amount_units === ch.paid_units && ch.last.seq === ch.seq && ch.last.channel_id === ch.channel_id, 'last state matches the channel');
-  }
   const exposure = s.owed_units - earnedUnits(s);
   if (s.unpaid) invariant(exposure > 0n && exposure <= s.unpaid.cost_units, 'exposure is at most the one unpaid piece');
   else invariant(exposure <= 0n, 'no unpaid piece means nothing owed');
@@ -139,7 +165,7 @@ export function assertPayeeProgress(prev: PayeeState, next: PayeeState): void {
   invariant(next.failures >= prev.failures, 'failures never decrease');
   const a = prev.channel;
   const b = next.channel;
-  if (a && b && a.channel_id === b.channel_id) {
+  if (a && b && a !== b && a.channel_id === b.channel_id) {
     invariant(b.escrow_units === a.escrow_units, 'escrow is fixed');
     invariant(b.paid_units >= a.paid_units && b.seq >= a.seq, 'cumulative amount and seq are monotone');
     invariant((b.paid_units > a.paid_units) === (b.seq > a.seq), 'amount and seq move together');

@@ -15,7 +15,7 @@ import {
 import { checkPayment } from './channel-payee-checks.ts';
 import { BAN_DURATION_MS } from './bans.ts';
 import {
-  assertPayeeInvariants, assertPayeeProgress, earnedUnits, exposureUnits, MAX_FAILURES, MAX_PENDING_CLOSES,
+  assertPayeeInvariants, assertPayeeTransition, earnedUnits, exposureUnits, MAX_FAILURES, MAX_PENDING_CLOSES,
   MAX_RETIRED_CHANNEL_IDS, type ChannelRejectionCode, type LedgerChannel, type PayeeChannel, type PayeeEffect,
   type PayeeEvent, type PayeeRejectionCode, type PayeeState, type PayeeStep, type PayeeTerms,
 } from './channel-payee-state.ts';
@@ -65,8 +65,7 @@ export function canServe(state: PayeeState, now_ms: number): boolean {
 
 export function crankPayee(state: PayeeState, event: PayeeEvent, now_ms: number): PayeeStep {
   const step = transition(state, event, now_ms);
-  assertPayeeInvariants(step.state);
-  assertPayeeProgress(state, step.state);
+  assertPayeeTransition(state, step.state);
   return step;
 }
 
@@ -115,16 +114,22 @@ function transition(s: PayeeState, e: PayeeEvent, now_ms: number): PayeeStep {
   }
 }
 
-function ok(state: PayeeState, effects: readonly PayeeEffect[] = []): PayeeStep {
+/** Shared by every step without effects; frozen, since the shell only reads a step's effects. */
+const NO_EFFECTS: readonly PayeeEffect[] = Object.freeze([]);
+
+function ok(state: PayeeState, effects: readonly PayeeEffect[] = NO_EFFECTS): PayeeStep {
   return { state, effects, rejection: null };
 }
 
+function refuse(s: PayeeState, code: ChannelRejectionCode): PayeeStep {
+  return { state: s, effects: [], rejection: { code, reaction: CHANNEL_REACTIONS[code] } };
+}
+
 function onChannelAnnounced(s: PayeeState, channel_id: ChannelId): PayeeStep {
-  const refuse = (code: ChannelRejectionCode): PayeeStep => ({ state: s, effects: [], rejection: { code, reaction: CHANNEL_REACTIONS[code] } });
-  if (s.phase === 'Closing' || s.phase === 'Closed') return refuse('session_closed');
-  if (s.channel?.channel_id === channel_id || s.candidate_id === channel_id) return refuse('channel_known');
-  if (s.retired_ids.includes(channel_id)) return refuse('channel_reused');
-  if (s.candidate_id !== null) return refuse('check_in_progress');
+  if (s.phase === 'Closing' || s.phase === 'Closed') return refuse(s, 'session_closed');
+  if (s.channel?.channel_id === channel_id || s.candidate_id === channel_id) return refuse(s, 'channel_known');
+  if (s.retired_ids.includes(channel_id)) return refuse(s, 'channel_reused');
+  if (s.candidate_id !== null) return refuse(s, 'check_in_progress');
   return ok({ ...s, phase: 'WaitingForLedgerCheck', candidate_id: channel_id }, [{ type: 'fetch_channel', channel_id }]);
 }
 
@@ -160,10 +165,13 @@ function ledgerMismatch(s: PayeeState, id: ChannelId, info: LedgerChannel | null
 function accept(s: PayeeState, payment: SignedPaymentState): PayeeStep {
   const ch = s.channel;
   invariant(ch !== null, 'accept without a channel');
-  const channel: PayeeChannel = { ...ch, paid_units: payment.amount_units, seq: payment.seq, last: payment };
-  const paid: PayeeState = { ...s, channel };
-  const settled = s.unpaid !== null && earnedUnits(paid) >= s.owed_units;
-  const next: PayeeState = settled ? { ...paid, unpaid: null } : paid;
+  const channel: PayeeChannel = {
+    channel_id: ch.channel_id, escrow_units: ch.escrow_units, expires_at_ms: ch.expires_at_ms, paid_units: payment.amount_units,
+    seq: payment.seq, last: payment,
+  };
+  // Earned once this payment counts: the retired channels' total plus the new cumulative amount.
+  const settled = s.unpaid !== null && s.settled_units + payment.amount_units >= s.owed_units;
+  const next: PayeeState = { ...s, channel, unpaid: settled ? null : s.unpaid };
   const pending = next.pending_price_units_per_kib;
   if (next.unpaid === null && pending !== null) return applyPrice(next, pending, []);
   return closeIfExhausted(next, []);

@@ -120,11 +120,46 @@ export function allowanceUnits(b: Budget): Units {
 
 export const isFinished = (s: PayerState): boolean => s.phase === 'Done' || s.phase === 'Stopped' || s.phase === 'Banned';
 
+/** Every invariant of a payer state: at creation and after every load from storage. */
 export function assertPayerInvariants(s: PayerState): void {
+  assertPayerConstants(s);
+  assertPaidPieces(s);
+  if (s.channel) assertPayerChannel(s.channel);
+  assertPayerFields(s);
+}
+
+/**
+ * After a transition from `prev` (itself asserted at creation, at load or after its own transition): every invariant
+ * of `next`, except that a part kept by identity from `prev` (the keys and sizes, the paid-piece set, the current
+ * channel) cannot have changed and is not re-derived, then the progress rules between the two.
+ */
+export function assertPayerTransition(prev: PayerState, next: PayerState): void {
+  if (next.payer_key !== prev.payer_key || next.piece_length_bytes !== prev.piece_length_bytes || next.piece_count !== prev.piece_count) {
+    assertPayerConstants(next);
+  }
+  if (next.paid_pieces !== prev.paid_pieces) assertPaidPieces(next);
+  if (next.channel !== null && next.channel !== prev.channel) assertPayerChannel(next.channel);
+  assertPayerFields(next);
+  assertPayerProgress(prev, next);
+}
+
+function assertPayerConstants(s: PayerState): void {
   assertPieceLength(s.piece_length_bytes);
   invariant(isPublicKeyHex(s.payer_key), 'payer_key must be a public key');
   invariant(Number.isSafeInteger(s.piece_count) && s.piece_count > 0 && s.piece_count <= MAX_PIECE_COUNT, 'piece_count in range');
+}
+
+function assertPaidPieces(s: PayerState): void {
   invariant(s.paid_pieces.piece_count === s.piece_count && isValidPieceSet(s.paid_pieces), 'paid-piece bitfield matches piece_count, spare bits clear');
+}
+
+function assertPayerChannel(ch: PayerChannel): void {
+  invariant(ch.amount_units >= 0n && ch.amount_units <= ch.escrow_units, 'paid within escrow');
+  invariant(ch.seq >= 0n && (ch.seq === 0n) === (ch.amount_units === 0n), 'seq counts the payments');
+}
+
+/** The invariants over the fields any transition may change. */
+function assertPayerFields(s: PayerState): void {
   invariant(s.retired_units >= 0n && s.min_escrow_units >= 0n, 'amounts are non-negative');
   invariant(s.phase === 'WaitingForBidResponse' || (s.payee_key !== null && s.price_units_per_kib > 0n), 'priced once past the bid response');
   invariant(s.phase !== 'WaitingForBidResponse' || (s.channel === null && s.owed === null && s.retired_units === 0n), 'nothing paid before the bid response');
@@ -134,19 +169,14 @@ export function assertPayerInvariants(s: PayerState): void {
   invariant(s.owed === null || (s.owed.index < s.piece_count && !isPiecePaid(s, s.owed.index)), 'an owed piece is a real, unpaid piece');
   invariant((s.phase === 'Stopped') === (s.stop_reason !== null), 'stop reason set exactly when stopped');
   invariant(Number.isSafeInteger(s.empty_channels) && s.empty_channels >= 0 && s.empty_channels < MAX_EMPTY_CHANNELS, 'empty channel count in range');
-  const ch = s.channel;
-  if (ch) {
-    invariant(ch.amount_units >= 0n && ch.amount_units <= ch.escrow_units, 'paid within escrow');
-    invariant(ch.seq >= 0n && (ch.seq === 0n) === (ch.amount_units === 0n), 'seq counts the payments');
-  }
 }
 
 export function assertPayerProgress(prev: PayerState, next: PayerState): void {
   invariant(sentUnits(next) >= sentUnits(prev) && next.retired_units >= prev.retired_units, 'sent totals never decrease');
-  invariant(isSubset(prev.paid_pieces, next.paid_pieces), 'a paid piece stays paid');
+  invariant(prev.paid_pieces === next.paid_pieces || isSubset(prev.paid_pieces, next.paid_pieces), 'a paid piece stays paid');
   const a = prev.channel;
   const b = next.channel;
-  if (a && b && a.channel_id === b.channel_id) {
+  if (a && b && a !== b && a.channel_id === b.channel_id) {
     invariant(b.escrow_units === a.escrow_units && b.amount_units >= a.amount_units && b.seq >= a.seq, 'cumulative state is monotone');
     invariant(b.seq - a.seq <= 1n, 'one payment per step');
     invariant(!a.exhausted || b.exhausted, 'an exhausted channel stays exhausted');

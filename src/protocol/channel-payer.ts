@@ -6,7 +6,7 @@ import { minUnits, type Units } from './money.ts';
 import { emptyPieceSet, withPiece } from './piece-set.ts';
 import { CHANNEL_TIMEOUT_MS, invariant, isExhausted, isNearTimeout, pieceCostUnits, type Reaction, type Rejection } from './channel-types.ts';
 import {
-  allowanceUnits, assertPayerInvariants, assertPayerProgress, isFinished, isPiecePaid, MAX_CHANNEL_BYTES, MAX_EMPTY_CHANNELS,
+  allowanceUnits, assertPayerInvariants, assertPayerTransition, isFinished, isPiecePaid, MAX_CHANNEL_BYTES, MAX_EMPTY_CHANNELS,
   MAX_PIECE_COUNT, SESSION_STOPS, sentUnits, type Budget, type PayerChannel, type PayerEffect, type PayerEvent, type PayerState,
   type StopReason,
 } from './channel-payer-state.ts';
@@ -55,11 +55,9 @@ export function canRequest(s: PayerState, budget: Budget, now_ms: number): boole
 
 export function crankPayer(state: PayerState, event: PayerEvent, now_ms: number): PayerStep {
   const step = transition(state, event, now_ms);
-  assertPayerInvariants(step.state);
-  assertPayerProgress(state, step.state);
+  assertPayerTransition(state, step.state);
   return step;
 }
-
 
 function transition(s: PayerState, e: PayerEvent, now_ms: number): PayerStep {
   if (isFinished(s) && e.type !== 'channel_opened') return reject(s, 'finished');
@@ -113,10 +111,13 @@ function onChannelOpened(s: PayerState, e: Extract<PayerEvent, { type: 'channel_
     return stop({ ...s, requested_escrow_units: null }, capReason(e.budget, owed.cost_units), []);
   }
   const effects: PayerEffect[] = [{ type: 'send_channel', channel_id: e.channel_id }];
-  return afterPayment(pay(opened, owed.index, owed.cost_units, effects), e.remaining_bytes ?? s.piece_length_bytes, spend(e.budget, owed.cost_units), now_ms, effects);
+  return afterPayment(pay(opened, owed.index, owed.cost_units, effects), e.remaining_bytes ?? s.piece_length_bytes, e.budget, owed.cost_units, now_ms, effects);
 }
 
-function ok(state: PayerState, effects: readonly PayerEffect[] = []): PayerStep {
+/** Shared by every step without effects; frozen, since the shell only reads a step's effects. */
+const NO_EFFECTS: readonly PayerEffect[] = Object.freeze([]);
+
+function ok(state: PayerState, effects: readonly PayerEffect[] = NO_EFFECTS): PayerStep {
   return { state, effects, rejection: null };
 }
 
@@ -146,8 +147,13 @@ function capReason(b: Budget, needed_units: Units): StopReason {
   return b.torrent_cap_units - b.torrent_spent_units < needed_units ? 'torrent_cap' : 'day_cap';
 }
 
+/** A key equal to the one already accepted passed the pattern check then: a repriced session skips the match. */
+function isKeyOrKnown(key: string, known: PublicKeyHex | null): key is PublicKeyHex {
+  return (known !== null && key === known) || isPublicKeyHex(key);
+}
+
 function onBidResponse(s: PayerState, e: Extract<PayerEvent, { type: 'bid_response' }>): PayerStep {
-  if (!isPublicKeyHex(e.payee_key) || e.price_units_per_kib <= 0n || e.min_escrow_units < 0n) return reject(s, 'bad_terms');
+  if (!isKeyOrKnown(e.payee_key, s.payee_key) || e.price_units_per_kib <= 0n || e.min_escrow_units < 0n) return reject(s, 'bad_terms');
   if (s.payee_key !== null && e.payee_key !== s.payee_key) return reject(s, 'payee_key_changed');
   if (e.price_units_per_kib > e.bid_units_per_kib) {
     // Before a channel exists we simply do not take the offer; later, a raised price ends paying this provider.
@@ -180,7 +186,7 @@ function onPieceVerified(s: PayerState, e: Extract<PayerEvent, { type: 'piece_ve
     return rollover(owing, e.remaining_bytes, e.budget, []);
   }
   const effects: PayerEffect[] = [];
-  return afterPayment(pay(s, e.index, cost_units, effects), e.remaining_bytes, spend(e.budget, cost_units), now_ms, effects);
+  return afterPayment(pay(s, e.index, cost_units, effects), e.remaining_bytes, e.budget, cost_units, now_ms, effects);
 }
 
 /** Signs over `cost_units` more for piece `index` on the current channel. Pushes the `pay` effect. */
@@ -194,15 +200,18 @@ function pay(s: PayerState, index: number, cost_units: Units, effects: PayerEffe
   return { ...s, channel, paid_pieces };
 }
 
-/** After a payment: finished if nothing remains; otherwise roll over once the channel is exhausted or near its timeout. */
-function afterPayment(s: PayerState, remaining_bytes: number, budget: Budget, now_ms: number, effects: PayerEffect[]): PayerStep {
+/**
+ * After a payment of `paid_units`: finished if nothing remains; otherwise roll over once the channel is exhausted or
+ * near its timeout, against the budget with this payment counted (built only then: most payments do not roll over).
+ */
+function afterPayment(s: PayerState, remaining_bytes: number, budget: Budget, paid_units: Units, now_ms: number, effects: PayerEffect[]): PayerStep {
   if (remaining_bytes === 0) return ok({ ...s, phase: 'Done' }, [...effects, { type: 'send_done' }]);
   const ch = s.channel;
   invariant(ch !== null, 'paid without a channel');
   if (!isExhausted(ch.escrow_units, ch.amount_units, s.price_units_per_kib, s.piece_length_bytes) && !isNearTimeout(ch.expires_at_ms, now_ms)) {
     return ok(s, effects);
   }
-  return rollover({ ...s, channel: { ...ch, exhausted: true } }, remaining_bytes, budget, effects);
+  return rollover({ ...s, channel: { ...ch, exhausted: true } }, remaining_bytes, spend(budget, paid_units), effects);
 }
 
 function rollover(s: PayerState, remaining_bytes: number, budget: Budget, effects: PayerEffect[]): PayerStep {
