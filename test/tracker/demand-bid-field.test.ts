@@ -1,4 +1,4 @@
-// The cluster tracker does not carry the demand board yet (docs/cdn-board.md §9): for it the seedpay_bid field is an
+// The cluster tracker does not carry the demand board yet (docs/cdn-board.md §10): for it the seedpay_bid field is an
 // unknown key, so a Speed peer's announce must work exactly as a legacy one, and the field must not reach other peers.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildDemandBidField, DEMAND_BID_FIELD } from '../../src/protocol/demand-bid.ts';
