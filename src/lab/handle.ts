@@ -34,6 +34,8 @@ export interface LabStatus {
   num_peers: number;
   paid_units: string;
   earned_units: string;
+  paid_bytes: number;
+  free_bytes: number;
 }
 
 export interface LabHandle {

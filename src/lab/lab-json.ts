@@ -1,6 +1,6 @@
 // What the lab pages hand Playwright: bytes as base64 text and torrents as JSON (page.evaluate carries only JSON).
-import type { PeerClient, TorrentInfo } from '../peer/client.ts';
-import type { LabTorrent } from './handle.ts';
+import type { PeerClient, TorrentInfo, TorrentStatus } from '../peer/client.ts';
+import type { LabStatus, LabTorrent } from './handle.ts';
 
 export function base64(bytes: Uint8Array): string {
   let binary = '';
@@ -25,5 +25,20 @@ export async function labTorrent(client: PeerClient, info: TorrentInfo): Promise
     piece_count: info.piece_count,
     magnet_uri: info.magnet_uri,
     torrent_file_b64: base64(await client.call('torrent.metainfo', { info_hash: info.info_hash })),
+  };
+}
+
+/** A torrent's status with amounts as decimal strings. */
+export function labStatus(s: TorrentStatus | undefined): LabStatus {
+  return {
+    progress: s?.progress ?? 0,
+    downloaded: s?.downloaded ?? 0,
+    uploaded: s?.uploaded ?? 0,
+    done: s?.done ?? false,
+    num_peers: s?.num_peers ?? 0,
+    paid_units: String(s?.paid_units ?? 0n),
+    earned_units: String(s?.earned_units ?? 0n),
+    paid_bytes: s?.paid_bytes ?? 0,
+    free_bytes: s?.free_bytes ?? 0,
   };
 }

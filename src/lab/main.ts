@@ -7,7 +7,7 @@ import { LedgerClient } from '../wallet/ledger-client.ts';
 import type { LabHandle, LabStatus, LabTorrent } from './handle.ts';
 import { claimAirdrop, loadOrCreateWallet, type LabWallet } from './lab-wallet.ts';
 import { plainDownload, plainSeed, plainStop } from './plain.ts';
-import { base64, labTorrent as sharedLabTorrent, unbase64 } from './lab-json.ts';
+import { base64, labStatus, labTorrent as sharedLabTorrent, unbase64 } from './lab-json.ts';
 
 const MAX_EVENTS = 5000;
 const log = document.getElementById('log');
@@ -46,17 +46,6 @@ function labTorrent(info: TorrentInfo): Promise<LabTorrent> {
   return sharedLabTorrent(peer(), info);
 }
 
-function labStatus(s: TorrentStatus | undefined): LabStatus {
-  return {
-    progress: s?.progress ?? 0,
-    downloaded: s?.downloaded ?? 0,
-    uploaded: s?.uploaded ?? 0,
-    done: s?.done ?? false,
-    num_peers: s?.num_peers ?? 0,
-    paid_units: String(s?.paid_units ?? 0n),
-    earned_units: String(s?.earned_units ?? 0n),
-  };
-}
 
 function generate(size_bytes: number, seed: number): Uint8Array {
   const words = new Uint32Array(Math.ceil(size_bytes / 4));

@@ -64,13 +64,13 @@ export class PeerClient {
   readonly #relays = new Set<RelayStats>();
   #relayedClosed = { to_worker_bytes: 0, to_network_bytes: 0 };
 
-  private constructor(worker: Worker, rpc: RpcClient, peerId: string, listeners: Set<Listener>, queue: PeerEvent[]) {
+  private constructor(worker: Worker, rpc: RpcClient, peerId: string, listeners: Set<Listener>, queue: PeerEvent[], bidTrackers: readonly string[]) {
     this.#worker = worker;
     this.#rpc = rpc;
     this.peerId = peerId;
     this.#listeners = listeners;
     this.#signaling = new Signaling(peerId, (info_hash, peer, remote) => void this.#attach(info_hash, peer, remote), (m) =>
-      this.#dispatch({ type: 'log', level: 'warn', message: m }),
+      this.#dispatch({ type: 'log', level: 'warn', message: m }), bidTrackers,
     );
     for (const event of queue) this.#dispatch(event);
   }
@@ -96,7 +96,7 @@ export class PeerClient {
     );
     try {
       const { peer_id } = await rpc.call('init', params);
-      client = new PeerClient(worker, rpc, peer_id, listeners, queue);
+      client = new PeerClient(worker, rpc, peer_id, listeners, queue, params.tracker_urls);
       return client;
     } catch (error) {
       rpc.close();
@@ -201,6 +201,7 @@ export class PeerClient {
       left: s ? s.left : 1,
       connections: this.#connections.get(info_hash) ?? 0,
       max_connections: MAX_CONNECTIONS_PER_TORRENT,
+      demand_bid: s?.demand_bid ?? null,
     };
   }
 
@@ -216,7 +217,8 @@ export class PeerClient {
     });
     this.#relays.add(stats);
     try {
-      await this.call('peer.attach', { info_hash, peer_id: remote, port: channel.port2 }, { transfer: [channel.port2] });
+      const address = peer.remoteAddress && peer.remotePort ? `${peer.remoteAddress}:${peer.remotePort}` : null;
+      await this.call('peer.attach', { info_hash, peer_id: remote, port: channel.port2, address }, { transfer: [channel.port2] });
     } catch (error) {
       if (!(error instanceof RpcError)) throw error;
       peer.destroy();

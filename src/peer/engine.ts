@@ -10,6 +10,7 @@ import { RelayDuplex } from './relay-duplex.ts';
 import { RpcError } from './rpc.ts';
 import type { InitParams, PeerEvent, PeerStatus, TorrentDetail, TorrentInfo, TorrentSource, TorrentStatus } from './rpc-schema.ts';
 import { fileDigest, readRange } from './torrent-files.ts';
+import { TorrentMoney } from './torrent-money.ts';
 import {
   resumableBitfield, torrentDetail, torrentInfo, torrentPeers, torrentStatus, type ManagedTorrent, type TorrentHooks,
 } from './torrent-view.ts';
@@ -17,8 +18,8 @@ import { WebTorrent, type AddOptions, type ChunkStoreConstructor, type Torrent, 
 
 /** How often progress and peers are reported to the UI. */
 export const STATUS_INTERVAL_MS = 1000;
-/** Verified-piece bitfields are saved at most this often while downloading (and at once when done). */
-const BITFIELD_SAVE_DELAY_MS = 500;
+/** A torrent's verified-piece bitfield and money are saved at most this often while they change (at once when done). */
+const SAVE_DELAY_MS = 500;
 
 export type HookFactory = (managed: ManagedTorrent) => TorrentHooks | null;
 /** Adds to a saved bitfield the pieces known stored by other means (Speed: pieces already paid for). */
@@ -139,14 +140,18 @@ export class PeerEngine {
       announce: this.params.tracker_urls.slice(),
       ...(bitfield ? { bitfield } : {}),
     }));
-    await this.#track(torrent, record.speed, record.added_at_ms, 60_000, null);
+    const money = TorrentMoney.fromRecord(record.money) ?? new TorrentMoney();
+    await this.#track(torrent, record.speed, record.added_at_ms, 60_000, null, money);
   }
 
   /**
    * Registers a torrent as soon as its info hash is known (the UI starts signaling and Speed starts watching its
    * wires, before metadata for magnets), and resolves with its info once metadata (and seeding) is ready.
    */
-  #track(torrent: Torrent, speed: boolean, added_at_ms: number, timeout_ms: number | null, seeded: Promise<void> | null): Promise<TorrentInfo> {
+  #track(
+    torrent: Torrent, speed: boolean, added_at_ms: number, timeout_ms: number | null, seeded: Promise<void> | null,
+    money = new TorrentMoney(),
+  ): Promise<TorrentInfo> {
     return new Promise<TorrentInfo>((resolve, reject) => {
       let settled = false;
       const timer = timeout_ms === null ? null : setTimeout(() => finish(new RpcError('timeout', 'no metadata in time')), timeout_ms);
@@ -162,7 +167,9 @@ export class PeerEngine {
       torrent.once('infoHash', () => {
         const existing = this.#torrents.get(torrent.infoHash);
         if (existing && existing.torrent !== torrent) return; // webtorrent destroys the duplicate and errors it
-        managed = { torrent, speed, added_at_ms, hooks: null, saveTimer: null, reportedDone: false };
+        managed = { torrent, speed, added_at_ms, money, hooks: null, saveTimer: null, reportedDone: false };
+        const saving = managed;
+        money.onChange = (urgent) => this.#scheduleSave(saving, urgent ? 0 : SAVE_DELAY_MS);
         this.#torrents.set(torrent.infoHash, managed);
         this.#attachTorrentEvents(managed);
         managed.hooks = this.#hookFactory(managed);
@@ -179,6 +186,7 @@ export class PeerEngine {
               bitfield: resumableBitfield(managed),
               speed,
               added_at_ms,
+              money: money.toRecord(),
             });
             const info = this.info(managed);
             this.#emit({ type: 'torrent.added', torrent: info });
@@ -193,9 +201,13 @@ export class PeerEngine {
 
   #attachTorrentEvents(managed: ManagedTorrent): void {
     const { torrent } = managed;
-    torrent.on('verified', () => this.#scheduleBitfieldSave(managed, BITFIELD_SAVE_DELAY_MS));
+    torrent.on('verified', (index: number) => {
+      // Pieces verified before 'ready' were already stored (seeding, resume): only downloads count.
+      if (torrent.ready) managed.money.downloaded(index === torrent.pieces.length - 1 ? torrent.lastPieceLength : torrent.pieceLength);
+      this.#scheduleSave(managed, SAVE_DELAY_MS);
+    });
     torrent.on('done', () => {
-      this.#scheduleBitfieldSave(managed, 0);
+      this.#scheduleSave(managed, 0);
       if (!managed.reportedDone && torrent.ready) {
         managed.reportedDone = true;
         this.#emit({ type: 'torrent.status', status: this.status(managed) });
@@ -208,7 +220,7 @@ export class PeerEngine {
     });
   }
 
-  #scheduleBitfieldSave(managed: ManagedTorrent, delay_ms: number): void {
+  #scheduleSave(managed: ManagedTorrent, delay_ms: number): void {
     if (managed.saveTimer) {
       if (delay_ms > 0) return;
       clearTimeout(managed.saveTimer);
@@ -216,7 +228,7 @@ export class PeerEngine {
     managed.saveTimer = setTimeout(() => {
       managed.saveTimer = null;
       if (managed.torrent.destroyed) return;
-      void this.#storage?.updateTorrent(managed.torrent.infoHash, { bitfield: resumableBitfield(managed) });
+      void this.#storage?.updateTorrent(managed.torrent.infoHash, { bitfield: resumableBitfield(managed), money: managed.money.toRecord() });
     }, delay_ms);
   }
 
@@ -299,7 +311,7 @@ export class PeerEngine {
     }
   }
 
-  attach(info_hash: string, peer_id: string, port: MessagePort): boolean {
+  attach(info_hash: string, peer_id: string, port: MessagePort, address: string | null = null): boolean {
     const managed = this.#torrents.get(info_hash);
     const torrent = managed?.torrent ?? this.#client?.torrents.find((t) => t.infoHash === info_hash);
     if (!torrent || torrent.destroyed || peer_id === this.#client?.peerId) {
@@ -307,7 +319,7 @@ export class PeerEngine {
       port.close();
       return false;
     }
-    const duplex = new RelayDuplex(port, peer_id);
+    const duplex = new RelayDuplex(port, peer_id, address);
     // addPeer destroys the duplex itself when it refuses it (duplicate peer, paused torrent).
     return torrent.addPeer(duplex);
   }

@@ -12,6 +12,8 @@ export interface TorrentRecord {
   readonly bitfield: Uint8Array | null;
   readonly speed: boolean;
   readonly added_at_ms: number;
+  /** Bytes and money of this torrent (torrent-money.ts); absent in records from before it existed. */
+  readonly money?: unknown;
 }
 
 /** Most torrents one peer runs and keeps (the engine refuses more; a store holding more loads the oldest). */
@@ -29,7 +31,8 @@ export function isTorrentRecord(value: unknown): value is TorrentRecord {
     r.torrent_file instanceof Uint8Array && r.torrent_file.length > 0 && r.torrent_file.length <= MAX_TORRENT_FILE_BYTES &&
     (r.bitfield === null || r.bitfield instanceof Uint8Array) &&
     typeof r.speed === 'boolean' &&
-    typeof r.added_at_ms === 'number' && Number.isSafeInteger(r.added_at_ms)
+    typeof r.added_at_ms === 'number' && Number.isSafeInteger(r.added_at_ms) &&
+    (r.money === undefined || (typeof r.money === 'object' && r.money !== null))
   );
 }
 
@@ -58,7 +61,7 @@ export class PeerStorage {
   }
 
   /** Changes fields of a stored torrent in one IndexedDB transaction (bitfield saves and Speed toggles may race). */
-  updateTorrent(info_hash: string, patch: Partial<Pick<TorrentRecord, 'bitfield' | 'speed'>>): Promise<void> {
+  updateTorrent(info_hash: string, patch: Partial<Pick<TorrentRecord, 'bitfield' | 'speed' | 'money'>>): Promise<void> {
     return update<unknown>(info_hash, (record) => {
       if (!isTorrentRecord(record)) return record;
       return { ...record, ...patch, ...(patch.bitfield ? { bitfield: Uint8Array.from(patch.bitfield) } : {}) };

@@ -10,16 +10,22 @@ export class RelayDuplex extends Duplex {
   readonly id: string;
   /** WebRTC peers arrive connected: the UI hands the port over only after the datachannel opened. */
   readonly connected = true;
-  readonly remoteAddress: string | undefined = undefined;
+  /** The datachannel's remote "ip" and port as the UI saw them; webtorrent copies them onto the wire. */
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
   readonly #port: MessagePort;
   #unacked_bytes = 0;
   #blocked: ((error?: Error | null) => void) | null = null;
   readonly #queue: Uint8Array[] = [];
   #remoteClosed = false;
 
-  constructor(port: MessagePort, id: string) {
+  constructor(port: MessagePort, id: string, address: string | null = null) {
     super();
     this.id = id;
+    const parts = address ? /^\[?([^[\]]+?)\]?:(\d{1,5})$/.exec(address) : null;
+    const remote_port = Number(parts?.[2]);
+    this.remoteAddress = parts && remote_port >= 1 && remote_port <= 65_535 ? parts[1] : undefined;
+    this.remotePort = this.remoteAddress === undefined ? undefined : remote_port;
     this.#port = port;
     port.onmessage = (event: MessageEvent) => this.#onMessage(event.data);
     port.onmessageerror = () => this.destroy(new Error('relay: undecodable message'));

@@ -1,5 +1,6 @@
 // The validators each side of the peer RPC runs on what crosses: params on the worker, results and events on the
 // UI thread (rpc.ts). One check per command, result and event of rpc-schema.ts, which re-exports PARAMS, RESULTS, EVENT.
+import { parseDemandBidField, type DemandBidField } from '../protocol/demand-bid.ts';
 import { MAX_FILES_PER_SEED, MAX_PEERS_REPORTED, MAX_READ_BYTES, MAX_TORRENT_FILE_BYTES, MAX_TRACKERS, MAX_URL_LENGTH } from './rpc-limits.ts';
 import type {
   CommandName, PeerEvent, PeerStatus, Params, Result, SpeedSettings, TorrentInfo, TorrentSource, TorrentStatus, WalletEvent,
@@ -51,6 +52,9 @@ const torrentStatus: Check<TorrentStatus> = object({
   done: bool,
   paid_units: units,
   earned_units: units,
+  paid_bytes: count,
+  free_bytes: count,
+  demand_bid: (v, p) => (v === null ? null : parseDemandBidField(v).ok ? (v as DemandBidField) : fail(p, 'a signed demand bid')),
 });
 
 const peerStatus: Check<PeerStatus> = object({
@@ -72,6 +76,8 @@ const peerStatus: Check<PeerStatus> = object({
   payer_phase: nullable(string(64)),
   payee_phase: nullable(string(64)),
   banned: bool,
+  remote_address: nullable(string(64)),
+  payment_pk: nullable(hex(64)),
 });
 
 const empty = exact({});
@@ -113,7 +119,7 @@ export const PARAMS: { [K in CommandName]: Check<Params<K>> } = {
     info_hash: infoHash, file_index: integer(0, 100_000), offset: count, length: integer(0, MAX_READ_BYTES),
   }),
   'test.misbehave': object({ mode: oneOf(['none', 'no_pay', 'corrupt'] as const) }),
-  'peer.attach': object({ info_hash: infoHash, peer_id: peerIdHex, port: messagePort }),
+  'peer.attach': object({ info_hash: infoHash, peer_id: peerIdHex, port: messagePort, address: nullable(string(64)) }),
   // streaming playback (src/stream)
   'stream.open': object({ info_hash: infoHash, file_index: integer(0, 100_000), range: nullable(string(200)), port: messagePort }),
   'stream.pieces': object({ info_hash: infoHash, file_index: integer(0, 100_000) }),

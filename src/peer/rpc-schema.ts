@@ -1,6 +1,7 @@
 // The typed RPC between the UI thread and the peer worker: every command with its params and result, and every event
 // (validators in rpc-checks.ts, limits in rpc-limits.ts). Structured clone carries bigint, Uint8Array, File and
 // CryptoKey as they are. Amounts are bigint base units; info hashes and peer ids are lowercase hex.
+import type { DemandBidField } from '../protocol/demand-bid.ts';
 import type { Units } from '../protocol/money.ts';
 import type { FilePieces } from '../stream/serve/worker-stream.ts';
 
@@ -65,9 +66,14 @@ export interface TorrentStatus {
   readonly upload_speed: number;
   readonly num_peers: number;
   readonly done: boolean;
-  /** Totals over every peer of this torrent, in units. */
+  /** Totals over every peer of this torrent, in units: sums of signed payment states (torrent-money.ts). */
   readonly paid_units: Units;
   readonly earned_units: Units;
+  /** Downloaded, verified bytes we paid for, and the rest (legacy peers, free slots); kept across reloads. */
+  readonly paid_bytes: number;
+  readonly free_bytes: number;
+  /** The signed demand bid the UI thread adds to this torrent's announces (docs/cdn-board.md), or null. */
+  readonly demand_bid: DemandBidField | null;
 }
 
 export type SpeedRole = 'legacy' | 'speed' | 'pending';
@@ -96,6 +102,10 @@ export interface PeerStatus {
   readonly payer_phase: string | null;
   readonly payee_phase: string | null;
   readonly banned: boolean;
+  /** "ip:port" where the wire knows it; null for WebRTC peers relayed from the UI thread (their address stays there). */
+  readonly remote_address: string | null;
+  /** The Speed peer's payment public key (hex) from its extended handshake; null for legacy peers. */
+  readonly payment_pk: string | null;
 }
 
 export type WalletEvent =
@@ -135,7 +145,7 @@ export interface Commands {
   /** Diagnostics for end-to-end tests of the misbehaviour rules: stop paying, or send corrupt blocks. */
   'test.misbehave': { params: { mode: Misbehaviour }; result: Record<string, never> };
   /** Hands the worker one connected datachannel's relay port (transferred). */
-  'peer.attach': { params: { info_hash: InfoHash; peer_id: string; port: MessagePort }; result: { accepted: boolean } };
+  'peer.attach': { params: { info_hash: InfoHash; peer_id: string; port: MessagePort; address: string | null }; result: { accepted: boolean } };
   // -- streaming playback (owned by src/stream; handlers in src/stream/serve/worker-stream.ts) --
   /** Serves one HTTP byte range of a file on `port` (transferred) to the service worker: src/stream/serve/stream-protocol.ts. */
   'stream.open': { params: { info_hash: InfoHash; file_index: number; range: string | null; port: MessagePort }; result: { accepted: boolean } };

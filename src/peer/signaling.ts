@@ -3,6 +3,7 @@
 // offers, answers the offers the tracker relays, and hands every datachannel that opens to the caller.
 // RTCPeerConnection exists only here: browsers do not offer it inside workers. (bittorrent-tracker's own browser
 // client reads Node's `process` global at construction, which a plain Vite build does not provide.)
+import { DEMAND_BID_FIELD, type DemandBidField } from '../protocol/demand-bid.ts';
 import SimplePeer from '@thaunknown/simple-peer/lite.js';
 import { binaryToHex, hexToBinary, MAX_TRACKER_MESSAGE_CHARS, randomHex, TrackerSocket } from './tracker-socket.ts';
 
@@ -22,6 +23,8 @@ export interface SwarmStats {
   /** Open connections for this torrent; offers stop at the cap. */
   connections: number;
   max_connections: number;
+  /** Our signed bid for the tracker's demand board (docs/cdn-board.md): sent only to `bidTrackers`, where present. */
+  demand_bid?: DemandBidField | null;
 }
 
 type OnPeer = (info_hash: string, peer: SimplePeer, remote_peer_id: string) => void;
@@ -45,8 +48,11 @@ export class Signaling {
   /** Our pending offers by offer id (hex). */
   readonly #offers = new Map<string, { peer: SimplePeer; info_hash: string; timer: ReturnType<typeof setTimeout> }>();
 
-  constructor(peerId: string, onPeer: OnPeer, onWarning: (message: string) => void) {
+  readonly #bidTrackers: ReadonlySet<string>;
+
+  constructor(peerId: string, onPeer: OnPeer, onWarning: (message: string) => void, bidTrackers: readonly string[] = []) {
     this.#peerId = peerId;
+    this.#bidTrackers = new Set(bidTrackers);
     this.#onPeer = onPeer;
     this.#onWarning = onWarning;
   }
@@ -137,12 +143,14 @@ export class Signaling {
     };
     for (const url of swarm.trackers) {
       const socket = this.#socket(url);
+      // A bid ties our payment key to the torrent: it goes to our own trackers only, never to others in the torrent.
+      const bid = s.demand_bid && this.#bidTrackers.has(url) ? { [DEMAND_BID_FIELD]: s.demand_bid } : {};
       if (!withOffers) {
-        socket.send({ ...base, numwant: 0 });
+        socket.send({ ...base, ...bid, numwant: 0 });
         continue;
       }
       const count = Math.min(MAX_OFFERS_PER_ANNOUNCE, room);
-      void this.#makeOffers(swarm.info_hash, count).then((offers) => socket.send({ ...base, numwant: count, offers }));
+      void this.#makeOffers(swarm.info_hash, count).then((offers) => socket.send({ ...base, ...bid, numwant: count, offers }));
     }
   }
 

@@ -96,5 +96,6 @@ export function wireStatus(wire: Wire, s: WireState, our_bid: Units | null, bans
     payer_phase: s.requester?.payer?.phase ?? null,
     payee_phase: s.provider?.payee?.phase ?? null,
     banned: bans.isBanned([wire.peerId, s.ext.remote?.payment_pk], now_ms),
+    payment_pk: s.ext.remote?.payment_pk ?? null,
   };
 }

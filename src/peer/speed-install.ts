@@ -2,6 +2,7 @@
 // for every torrent added with Speed on. Torrents with Speed off run as plain BitTorrent.
 import type { PeerEngine } from './engine.ts';
 import type { InitParams, PeerEvent } from './rpc-schema.ts';
+import { MoneySettler } from './money-settle.ts';
 import { PayerStore } from './payer-store.ts';
 import { SpeedContext } from './speed-context.ts';
 import { SpeedTorrent } from './speed-torrent.ts';
@@ -16,6 +17,7 @@ export interface SpeedControl {
 export function installSpeed(engine: PeerEngine, emit: (event: PeerEvent) => void): SpeedControl {
   const context = new SpeedContext(emit);
   context.storageSource = () => engine.storage;
+  new MoneySettler(context, () => engine.torrents.values());
   engine.setHookFactory(
     (managed) => (managed.speed ? new SpeedTorrent(managed, context) : null),
     (info_hash, bitfield) => new PayerStore(context, info_hash).paidPieces(bitfield),

@@ -28,6 +28,8 @@ export interface ProviderDeps {
   persist(payer_key: PublicKeyHex, state: PayeeState): void;
   /** Ask the ledger to close with this state; resolves true once closed. */
   closeChannel(state: SignedPaymentState): Promise<boolean>;
+  /** A payment state accepted: `amount_units` cumulative on `channel_id` (the torrent's money record keeps it). */
+  earned(channel_id: ChannelId, amount_units: Units): void;
   /** The requester changed its bid: the torrent runs a round soon, so a bidder that would win is charged at once. */
   bidChanged(): void;
 }
@@ -194,6 +196,7 @@ export class ProviderSession {
     if (earnedUnits(step.state) > earnedUnits(before) && step.state.channel) {
       const ch = step.state.channel;
       this.#deps.ctx.wallet({ kind: 'payment_received', info_hash: this.#deps.info_hash, channel_id: ch.channel_id, amount_units: ch.paid_units, seq: ch.seq });
+      this.#deps.earned(ch.channel_id, ch.paid_units);
     }
     for (const effect of step.effects) this.#perform(effect);
     if (step.state !== before) this.#deps.persist(this.payer_key, step.state);

@@ -25,6 +25,8 @@ export interface RequesterDeps {
   /** A saved state for this provider whose channel the ledger still holds open, or null. */
   restore(payee_key: PublicKeyHex): Promise<PayerState | null>;
   stopRequesting(wire: Wire): void;
+  /** A payment state we signed (cumulative on its channel) for piece `index`, or re-sent on resume (null). */
+  paid(channel_id: ChannelId, amount_units: Units, index: number | null): void;
 }
 
 export class RequesterSession {
@@ -103,6 +105,7 @@ export class RequesterSession {
           this.ext.send({ type: 'channel', channel_id: ch.channel_id });
           if (ch.seq > 0n) {
             const last = await signPaymentState(signer, { channel_id: ch.channel_id, amount_units: ch.amount_units, seq: ch.seq });
+            this.#deps.paid(ch.channel_id, ch.amount_units, null); // the torrent's record may have missed it at the reload
             this.ext.send({ type: 'payment', ...last });
           }
         }
@@ -210,6 +213,7 @@ export class RequesterSession {
         // Saved before it leaves: after a reload we resume from this state and never pay a piece twice.
         await this.#deps.persist(this.payee_key, this.payer);
         ctx.recordSpend(info_hash, effect.delta_units);
+        this.#deps.paid(signed.channel_id, signed.amount_units, effect.index);
         this.ext.send({ type: 'payment', ...signed });
         ctx.wallet({
           kind: 'payment_sent', info_hash, channel_id: signed.channel_id, piece: effect.index, delta_units: effect.delta_units,

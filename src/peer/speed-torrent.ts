@@ -5,6 +5,8 @@ import { INITIAL_CHOKE_STATE, type ChokeState } from '../protocol/choker.ts';
 import type { PayerState } from '../protocol/channel-payer.ts';
 import { banUntil } from '../protocol/bans.ts';
 import type { PublicKeyHex } from '../protocol/ed25519.ts';
+import type { Units } from '../protocol/money.ts';
+import type { ChannelId } from '../protocol/payment-state.ts';
 import type { ManagedTorrent, TorrentHooks } from './engine.ts';
 import type { PeerStatus } from './rpc-schema.ts';
 import type { SpeedContext } from './speed-context.ts';
@@ -40,7 +42,6 @@ export class SpeedTorrent implements TorrentHooks {
   #choke: ChokeState = INITIAL_CHOKE_STATE;
   #roundTimer: ReturnType<typeof setTimeout> | null = null;
   #tickTimer: ReturnType<typeof setInterval>;
-  #paidClosed_units = 0n;
   #destroyed = false;
   readonly #restoreRechoke: () => void;
 
@@ -72,17 +73,6 @@ export class SpeedTorrent implements TorrentHooks {
     this.#scheduleRound(INTEREST_ROUND_DELAY_MS);
     if (torrent.ready) void this.#payees.restore();
   }
-
-  paid_units = (): bigint => this.#paidClosed_units + this.#requesters().reduce((sum, r) => sum + r.paid_units, 0n);
-
-  /** Earned in sessions that closed and were replaced on wires since gone (kept so the total never drops). */
-  #earnedRetired_units = 0n;
-
-  earned_units = (): bigint => {
-    let sum = this.#payees.earned_units() + this.#earnedRetired_units;
-    for (const s of this.#wires.values()) sum += s.provider?.earned_units ?? 0n;
-    return sum;
-  };
 
   /** Torrent listeners, removed on destroy: a torrent may switch Speed off and on again while it runs. */
   readonly #listeners: Array<[string, (...args: never[]) => void]> = [];
@@ -177,6 +167,7 @@ export class SpeedTorrent implements TorrentHooks {
       pieceBytes: this.#pieceBytes,
       persist: (key, state) => this.#payees.persist(key, state),
       closeChannel: (state) => this.#payees.closeChannel(state),
+      earned: (channel_id, amount_units) => this.#m.money.earned(channel_id, amount_units),
       // A bid can make a winner while a regular slot is free: award it now, not after up to a whole round of free
       // units (within the short delay that lets bids arriving together meet in one round).
       bidChanged: () => this.#scheduleRound(INTEREST_ROUND_DELAY_MS),
@@ -195,19 +186,17 @@ export class SpeedTorrent implements TorrentHooks {
       persist: (payee_key: PublicKeyHex, state: PayerState) => this.#payers.save(payee_key, state),
       restore: (payee_key: PublicKeyHex) => this.#payers.restore(payee_key),
       stopRequesting: (wire: Wire) => this.#pins.block(wire),
+      paid: (channel_id: ChannelId, amount_units: Units, index: number | null) =>
+        this.#m.money.paid(channel_id, amount_units, index === null ? 0 : this.#pieceBytes(index)),
     };
   }
 
   #onClose(wire: Wire, state: WireState): void {
     this.#wires.delete(wire);
     this.#pins.releaseWire(wire);
-    if (state.requester) {
-      this.#paidClosed_units += state.requester.paid_units;
-      state.requester.close();
-    }
+    state.requester?.close();
     const provider = state.provider;
     if (provider) {
-      this.#earnedRetired_units += provider.retired_units;
       this.#payees.release(provider.payer_key, provider.detach(), () => provider.session_earned_units);
     }
     this.#scheduleRound(INTEREST_ROUND_DELAY_MS);
@@ -260,7 +249,10 @@ export class SpeedTorrent implements TorrentHooks {
       s.requester?.tick();
     }
     this.#bidding.tick(this.#m.torrent.done);
+    if (this.#m.torrent.ready) this.#bidding.refreshDemandBid(this.#m.torrent.infoHash, this.#m.torrent.done);
   }
+
+  demand_bid = () => this.#bidding.demand_bid;
 
   /** Runs the next round in `delay_ms`, unless one is already due sooner. */
   #scheduleRound(delay_ms: number): void {

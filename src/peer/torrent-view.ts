@@ -2,6 +2,8 @@
 // webtorrent's torrent and the torrent's hooks (Speed fills in the Speed fields of each peer).
 import type { PeerStatus, TorrentDetail, TorrentInfo, TorrentStatus } from './rpc-schema.ts';
 import type { Wire } from './wire.ts';
+import type { DemandBidField } from '../protocol/demand-bid.ts';
+import type { TorrentMoney } from './torrent-money.ts';
 import type { Torrent } from './webtorrent.ts';
 
 /** Peers reported per torrent and status event: enough for any screen, bounded for the RPC. */
@@ -9,10 +11,10 @@ export const MAX_PEERS_SHOWN = 200;
 
 /** Per-torrent extension point: Speed implements it; absent, the torrent runs as plain BitTorrent. */
 export interface TorrentHooks {
-  readonly paid_units: () => bigint;
-  readonly earned_units: () => bigint;
   peers(): PeerStatus[];
   unsettledPieces?(): ReadonlySet<number>;
+  /** The signed bid this torrent publishes on the tracker's demand board, if any. */
+  demand_bid?(): DemandBidField | null;
   destroy(): void;
 }
 
@@ -21,6 +23,8 @@ export interface ManagedTorrent {
   /** Speed for this torrent; changed only through PeerEngine.setSpeed. */
   speed: boolean;
   readonly added_at_ms: number;
+  /** Bytes and money of this torrent, persisted with its record. */
+  readonly money: TorrentMoney;
   hooks: TorrentHooks | null;
   saveTimer: ReturnType<typeof setTimeout> | null;
   reportedDone: boolean;
@@ -61,8 +65,11 @@ export function torrentStatus(managed: ManagedTorrent): TorrentStatus {
     upload_speed: Math.max(0, t.uploadSpeed || 0),
     num_peers: t.numPeers,
     done: t.done,
-    paid_units: managed.hooks?.paid_units() ?? 0n,
-    earned_units: managed.hooks?.earned_units() ?? 0n,
+    paid_units: managed.money.paid_units,
+    earned_units: managed.money.earned_units,
+    paid_bytes: managed.money.paid_bytes,
+    free_bytes: managed.money.free_bytes,
+    demand_bid: managed.hooks?.demand_bid?.() ?? null,
   };
 }
 
@@ -102,6 +109,8 @@ export function legacyPeerStatus(wire: Wire): PeerStatus {
     payer_phase: null,
     payee_phase: null,
     banned: false,
+    remote_address: wire.remoteAddress && wire.remotePort ? `${wire.remoteAddress}:${wire.remotePort}` : null,
+    payment_pk: null,
   };
 }
 

@@ -35,6 +35,9 @@ declare module '@thaunknown/simple-peer/lite.js' {
     readonly connected: boolean;
     readonly destroyed: boolean;
     readonly bufferSize: number;
+    /** The datachannel's remote candidate, once connected (from getStats). */
+    readonly remoteAddress?: string;
+    readonly remotePort?: number;
     signal(data: unknown): void;
     write(chunk: Uint8Array): boolean;
     destroy(error?: Error): void;

@@ -13,6 +13,9 @@ export interface BitFieldLike {
 
 export interface Wire {
   peerId: string | null;
+  /** Set by webtorrent when the connection knows the remote address (not for relayed WebRTC peers). */
+  remoteAddress?: string;
+  remotePort?: number | string;
   type: string;
   amChoking: boolean;
   peerChoking: boolean;

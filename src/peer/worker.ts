@@ -54,7 +54,7 @@ server = new RpcServer(scope, {
     misbehave(speed.context, mode);
     return {};
   },
-  'peer.attach': ({ info_hash, peer_id, port }) => ({ accepted: engine.attach(info_hash, peer_id, port) }),
+  'peer.attach': ({ info_hash, peer_id, port, address }) => ({ accepted: engine.attach(info_hash, peer_id, port, address) }),
   // Streaming playback (src/stream/serve/worker-stream.ts): a byte range over a port, and a file's verified pieces.
   'stream.open': (params) => ({ accepted: openStream(torrentOf, params) }),
   'stream.pieces': (params) => filePieces(torrentOf, params),

@@ -40,8 +40,30 @@ describe('worker duplex', () => {
     const { duplex, close } = pair();
     expect(duplex.id).toBe('ab'.repeat(20));
     expect(duplex.connected).toBe(true);
+    expect(duplex.remoteAddress).toBeUndefined();
     duplex.destroy();
     close();
+  });
+
+  test('carries the address the UI saw (IPv4 and IPv6), and none for an address it cannot read', () => {
+    const cases: Array<[string | null, string | undefined, number | undefined]> = [
+      ['127.0.0.1:6881', '127.0.0.1', 6881],
+      ['[::1]:51413', '::1', 51413],
+      [null, undefined, undefined],
+      ['no-port', undefined, undefined],
+      ['127.0.0.1:', undefined, undefined],
+      [':80', undefined, undefined],
+      ['127.0.0.1:http', undefined, undefined],
+    ];
+    for (const [address, ip, port] of cases) {
+      const channel = new MessageChannel();
+      const duplex = new RelayDuplex(channel.port1, 'ab'.repeat(20), address);
+      duplex.on('error', () => {});
+      expect([duplex.remoteAddress, duplex.remotePort], String(address)).toEqual([ip, port]);
+      duplex.destroy();
+      channel.port1.close();
+      channel.port2.close();
+    }
   });
 
   test('bytes from the UI come out of the duplex; writes go to the UI as one coalesced buffer', async () => {

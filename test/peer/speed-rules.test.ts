@@ -60,7 +60,7 @@ describe('provider serving gate', async () => {
   const ext = { send: (m: SpeedMessage) => (sentMessages.push(m), true) } as unknown as SpeedExtension;
   const wire = fakeWire();
   const session = new ProviderSession(wire, ext, payerKey, {
-    ctx, info_hash: 'ab'.repeat(20), piece_length: PIECE, pieceBytes: () => PIECE, persist: () => {}, closeChannel: async () => true, bidChanged: () => {},
+    ctx, info_hash: 'ab'.repeat(20), piece_length: PIECE, pieceBytes: () => PIECE, persist: () => {}, closeChannel: async () => true, bidChanged: () => {}, earned: () => {},
   }, null);
   const block = new Uint8Array(BLOCK);
 

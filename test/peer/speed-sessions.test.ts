@@ -13,6 +13,7 @@ import { BanList, type SpeedContext } from '../../src/peer/speed-context.ts';
 import { speedExtension, speedOf, type SpeedExtension } from '../../src/peer/speed-extension.ts';
 import { ProviderSession } from '../../src/peer/speed-provider.ts';
 import { RequesterSession } from '../../src/peer/speed-requester.ts';
+import { TorrentMoney } from '../../src/peer/torrent-money.ts';
 import type { Wire as PeerWire } from '../../src/peer/wire.ts';
 
 const PIECE = 32 * 1024;
@@ -81,6 +82,8 @@ interface Pair {
   requesterWire: PeerWire & InstanceType<typeof Wire>;
   /** How long the requester's save of its payer state takes (a payment leaves only after it). */
   persistDelay: { ms: number };
+  requesterMoney: TorrentMoney;
+  providerMoney: TorrentMoney;
 }
 
 async function pair(): Promise<Pair> {
@@ -98,6 +101,10 @@ async function pair(): Promise<Pair> {
   const requesterExt = speedOf(b)!;
   const bid = { units: null as Units | null };
   const persistDelay = { ms: 0 };
+  // Each side's torrent money record, as the engine keeps it (persisted beside the torrent).
+  const requesterMoney = new TorrentMoney();
+  const providerMoney = new TorrentMoney();
+  requesterMoney.downloaded(PIECES * PIECE);
   const errors: string[] = [];
   const provider = new ProviderSession(a, providerExt, rw.key, {
     ctx: pw.ctx, info_hash: INFO_HASH, piece_length: PIECE, pieceBytes: () => PIECE, persist: () => {},
@@ -107,10 +114,12 @@ async function pair(): Promise<Pair> {
       return true;
     },
     bidChanged: () => {},
+    earned: (channel_id, amount_units) => providerMoney.earned(channel_id, amount_units),
   }, null);
   const requester = new RequesterSession(b, requesterExt, {
     ctx: rw.ctx, info_hash: INFO_HASH, piece_length: PIECE, piece_count: PIECES, remainingBytes: () => PIECES * PIECE,
     currentBid: () => bid.units, persist: () => new Promise((resolve) => setTimeout(resolve, persistDelay.ms)), restore: async () => null, stopRequesting: () => {},
+    paid: (channel_id, amount_units, index) => requesterMoney.paid(channel_id, amount_units, index === null ? 0 : PIECE),
   });
   providerExt.handler = { negotiated: () => {}, message: (m) => provider.onMessage(m), warning: () => {} };
   requesterExt.handler = {
@@ -147,7 +156,7 @@ async function pair(): Promise<Pair> {
     if (requester.paying) await requester.pieceVerified(index, PIECE);
     return true;
   };
-  return { provider, requester, providerExt, requesterExt, ledger, bid, errors, fetch, requesterWire: b, persistDelay };
+  return { provider, requester, providerExt, requesterExt, ledger, bid, errors, fetch, requesterWire: b, persistDelay, requesterMoney, providerMoney };
 }
 
 async function paidSession(p: Pair, bid: Units, price: Units): Promise<void> {
@@ -235,6 +244,11 @@ describe('paid sessions over a wire pair', () => {
     await until(() => p.provider.payee?.phase === 'Closed', 'the channel closed');
     expect(p.requester.paid_units).toBe(2n * unit(100n));
     expect(p.ledger.closedUnits()).toBe(p.requester.paid_units);
+    // What each side's torrent shows is what was signed, accepted and settled: the same units, the same channel.
+    expect(p.requesterMoney.paid_units).toBe(p.ledger.closedUnits());
+    expect(p.providerMoney.earned_units).toBe(p.ledger.closedUnits());
+    expect([...p.requesterMoney.paidChannels().keys()]).toEqual([...p.ledger.channels.keys()]);
+    expect(p.requesterMoney.paid_bytes).toBe(2 * PIECE);
   });
 
   test('a unit verified after the bid fell is not paid, even before the provider heard of the new bid', async () => {

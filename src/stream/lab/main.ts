@@ -8,7 +8,7 @@ import { hasPiece } from '../piece-map.ts';
 import type { StreamLabHandle, StreamLabTorrent } from './handle.ts';
 import { openBrowserWallet } from '../../wallet/index.ts';
 import { DEFAULT_VIDEO, generateWebm } from './video-generator.ts';
-import { labTorrent as sharedLabTorrent, unbase64 } from '../../lab/lab-json.ts';
+import { labStatus, labTorrent as sharedLabTorrent, unbase64 } from '../../lab/lab-json.ts';
 
 const log = document.getElementById('log');
 /** Where shareVideo() leaves the test video for other pages of the same browser context. */
@@ -112,16 +112,7 @@ const handle: StreamLabHandle = {
     });
   },
   async status(info_hash) {
-    const { status } = await peer().call('torrent.status', { info_hash });
-    return {
-      progress: status.progress,
-      downloaded: status.downloaded,
-      uploaded: status.uploaded,
-      done: status.done,
-      num_peers: status.num_peers,
-      paid_units: String(status.paid_units),
-      earned_units: String(status.earned_units),
-    };
+    return labStatus((await peer().call('torrent.status', { info_hash })).status);
   },
   walletEvents() {
     return walletEvents.map(jsonSafe);
