@@ -76,47 +76,58 @@ export interface ChokeRound {
 /** One choke round: a pure function of the peers snapshot, the config, the previous state and the time. */
 export function chokeRound(peers: readonly ChokePeer[], config: ChokeConfig, state: ChokeState, now_ms: number): ChokeRound {
   assertArguments(peers, config, now_ms);
-  const bytesOf = (peer: ChokePeer) => (config.is_seed ? peer.bytes_sent : peer.bytes_received);
-  const candidates = peers.filter((peer) => peer.interested && !peer.banned && !peer.payment_late);
-
-  const bids: AuctionBid[] = candidates
-    .filter((peer) => peer.speed && peer.bid_units_per_kib !== null)
-    .map((peer) => ({ id: peer.id, price_units_per_kib: peer.bid_units_per_kib as Units, bytes: bytesOf(peer) }));
+  // Plain loops and module-level comparators: a busy provider runs this every round, and closures created per round
+  // (wrapped by the dev build's keepNames helper) were a measurable share of a simulated day.
+  const candidates: ChokePeer[] = [];
+  const bids: AuctionBid[] = [];
+  for (const peer of peers) {
+    if (!peer.interested || peer.banned || peer.payment_late) continue;
+    candidates.push(peer);
+    const bid = peer.bid_units_per_kib;
+    if (peer.speed && bid !== null) bids.push({ id: peer.id, price_units_per_kib: bid, bytes: config.is_seed ? peer.bytes_sent : peer.bytes_received });
+  }
   const auction = runAuction(bids, config.regular_slots - config.tit_for_tat_slots, config.reserve_units_per_kib);
-  const regular = new Set<PeerId>(auction.winners);
+  const regular: PeerId[] = auction.winners.slice();
 
   // Tit-for-tat ignores bids entirely, as a legacy client would: legacy peers and losing bidders compete equally.
-  const titForTat = candidates
-    .filter((peer) => !regular.has(peer.id))
-    .sort((a, b) => bytesOf(b) - bytesOf(a) || compareIds(a.id, b.id))
-    .slice(0, config.regular_slots - regular.size)
-    .map((peer) => peer.id);
-  for (const id of titForTat) regular.add(id);
+  const rest: ChokePeer[] = [];
+  for (const peer of candidates) if (!regular.includes(peer.id)) rest.push(peer);
+  rest.sort(config.is_seed ? bySent : byReceived);
+  const titForTat = Math.min(rest.length, config.regular_slots - regular.length);
+  for (let k = 0; k < titForTat; k++) regular.push((rest[k] as ChokePeer).id);
 
   const slot = pickOptimistic(candidates, regular, config, state, now_ms);
   const optimistic = slot?.id ?? null;
-  const unchoked = [...regular, ...(optimistic === null ? [] : [optimistic])];
-  const unchokedSet = new Set(unchoked);
+  const unchoked = optimistic === null ? regular : [...regular, optimistic];
   const price = auction.price_units_per_kib;
-  const prices = new Map<PeerId, Units>(price === null ? [] : auction.winners.map((id) => [id, price]));
+  const prices = new Map<PeerId, Units>();
+  if (price !== null) for (const id of auction.winners) prices.set(id, price);
 
   const last_unchoked_ms = new Map<PeerId, number>();
+  const choked: PeerId[] = [];
   for (const peer of peers) {
+    if (unchoked.includes(peer.id)) {
+      last_unchoked_ms.set(peer.id, now_ms);
+      continue;
+    }
+    choked.push(peer.id);
     const previous = state.last_unchoked_ms.get(peer.id);
-    if (unchokedSet.has(peer.id)) last_unchoked_ms.set(peer.id, now_ms);
-    else if (previous !== undefined) last_unchoked_ms.set(peer.id, previous);
+    if (previous !== undefined) last_unchoked_ms.set(peer.id, previous);
   }
   const round: ChokeRound = {
-    unchoked,
-    auction_winners: auction.winners,
-    optimistic,
-    prices,
-    clearing_price_units_per_kib: price,
-    choked: peers.filter((peer) => !unchokedSet.has(peer.id)).map((peer) => peer.id),
+    unchoked, auction_winners: auction.winners, optimistic, prices, clearing_price_units_per_kib: price, choked,
     state: { last_unchoked_ms, optimistic: slot },
   };
   assertRound(round, peers, config);
   return round;
+}
+
+function byReceived(a: ChokePeer, b: ChokePeer): number {
+  return b.bytes_received - a.bytes_received || compareIds(a.id, b.id);
+}
+
+function bySent(a: ChokePeer, b: ChokePeer): number {
+  return b.bytes_sent - a.bytes_sent || compareIds(a.id, b.id);
 }
 
 /**
@@ -125,27 +136,36 @@ export function chokeRound(peers: readonly ChokePeer[], config: ChokeConfig, sta
  */
 function pickOptimistic(
   candidates: readonly ChokePeer[],
-  regular: ReadonlySet<PeerId>,
+  regular: readonly PeerId[],
   config: ChokeConfig,
   state: ChokeState,
   now_ms: number,
 ): ChokeState['optimistic'] {
-  const pool = candidates.filter((peer) => !regular.has(peer.id));
   const current = state.optimistic;
-  if (current !== null && now_ms - current.since_ms < config.optimistic_period_ms && pool.some((p) => p.id === current.id)) {
-    return current;
+  const keep = current !== null && now_ms - current.since_ms < config.optimistic_period_ms;
+  let best: ChokePeer | null = null;
+  let bestSince = 0;
+  let bestBid = 0n;
+  for (const peer of candidates) {
+    if (regular.includes(peer.id)) continue;
+    if (keep && current !== null && peer.id === current.id) return current;
+    const since = state.last_unchoked_ms.get(peer.id) ?? Number.NEGATIVE_INFINITY;
+    const bid = eligibleBid(peer, config.reserve_units_per_kib);
+    if (best === null || comesFirst(since, bid, peer.id, bestSince, bestBid, best.id)) {
+      best = peer;
+      bestSince = since;
+      bestBid = bid;
+    }
   }
-  const since = (peer: ChokePeer) => state.last_unchoked_ms.get(peer.id) ?? Number.NEGATIVE_INFINITY;
-  const tieBid = (peer: ChokePeer) => eligibleBid(peer, config.reserve_units_per_kib);
-  const best = [...pool].sort((a, b) => {
-    const byTime = since(a) - since(b);
-    if (byTime !== 0 && !Number.isNaN(byTime)) return byTime;
-    const bidA = tieBid(a);
-    const bidB = tieBid(b);
-    if (bidA !== bidB) return bidA > bidB ? -1 : 1;
-    return compareIds(a.id, b.id);
-  })[0];
-  return best === undefined ? null : { id: best.id, since_ms: now_ms };
+  return best === null ? null : { id: best.id, since_ms: now_ms };
+}
+
+/** The optimistic order: choked longest first (never unchoked counts as equally long), then the higher bid, then id. */
+function comesFirst(since_a: number, bid_a: Units, id_a: PeerId, since_b: number, bid_b: Units, id_b: PeerId): boolean {
+  const byTime = since_a - since_b;
+  if (byTime !== 0 && !Number.isNaN(byTime)) return byTime < 0;
+  if (bid_a !== bid_b) return bid_a > bid_b;
+  return compareIds(id_a, id_b) < 0;
 }
 
 /** The bid a peer brings to a tie: only Speed peers bidding at least the reserve count; others count as 0. */
@@ -176,23 +196,32 @@ function assertArguments(peers: readonly ChokePeer[], config: ChokeConfig, now_m
   for (const peer of peers) {
     if (seen.has(peer.id)) throw new Error(`choker: duplicate peer ${peer.id}`);
     seen.add(peer.id);
-    for (const bytes of [peer.bytes_received, peer.bytes_sent]) {
-      if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`choker: bad byte count for ${peer.id}`);
-    }
+    if (!isByteCount(peer.bytes_received) || !isByteCount(peer.bytes_sent)) throw new RangeError(`choker: bad byte count for ${peer.id}`);
   }
+}
+
+function isByteCount(bytes: number): boolean {
+  return Number.isSafeInteger(bytes) && bytes >= 0;
 }
 
 /** Postconditions (TigerBeetle style): a violation is a bug in this file, never a peer's doing. */
 function assertRound(round: ChokeRound, peers: readonly ChokePeer[], config: ChokeConfig): void {
   if (round.unchoked.length > config.regular_slots + 1) throw new Error('choker invariant: too many unchoked');
   if (round.unchoked.length + round.choked.length !== peers.length) throw new Error('choker invariant: partition');
-  const byId = new Map(peers.map((peer) => [peer.id, peer]));
-  for (const id of round.unchoked) {
-    const peer = byId.get(id);
-    if (!peer || peer.banned || !peer.interested || peer.payment_late) throw new Error(`choker invariant: ${id} unchoked`);
+  let unchoked = 0;
+  let priced = 0;
+  for (const peer of peers) {
+    if (round.unchoked.includes(peer.id)) {
+      unchoked++;
+      if (peer.banned || !peer.interested || peer.payment_late) throw new Error(`choker invariant: ${peer.id} unchoked`);
+    }
+    const price = round.prices.get(peer.id);
+    if (price === undefined) continue;
+    priced++;
+    const bid = peer.bid_units_per_kib;
+    if (bid === null || price > bid) throw new Error(`choker invariant: ${peer.id} charged above its bid`);
   }
-  for (const [id, price] of round.prices) {
-    const bid = byId.get(id)?.bid_units_per_kib;
-    if (bid === null || bid === undefined || price > bid) throw new Error(`choker invariant: ${id} charged above its bid`);
-  }
+  // Ids are unique in the snapshot: every unchoked or priced id must have matched exactly one peer.
+  if (unchoked !== round.unchoked.length) throw new Error('choker invariant: unchoked a peer not in the snapshot');
+  if (priced !== round.prices.size) throw new Error('choker invariant: charged a peer not in the snapshot');
 }
