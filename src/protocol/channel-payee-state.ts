@@ -103,6 +103,28 @@ export interface PayeeStep {
   readonly rejection: Rejection<PayeeRejectionCode> | null;
 }
 
+/**
+ * `s` with the fields of `c` that are not undefined. Spelled out field by field: V8's object spread of a state this
+ * wide cost about twenty times more, and every transition of every paid piece makes one.
+ */
+export function withPayee(s: PayeeState, c: Partial<PayeeState>): PayeeState {
+  return {
+    phase: c.phase !== undefined ? c.phase : s.phase,
+    terms: c.terms !== undefined ? c.terms : s.terms,
+    price_units_per_kib: c.price_units_per_kib !== undefined ? c.price_units_per_kib : s.price_units_per_kib,
+    pending_price_units_per_kib: c.pending_price_units_per_kib !== undefined ? c.pending_price_units_per_kib : s.pending_price_units_per_kib,
+    candidate_id: c.candidate_id !== undefined ? c.candidate_id : s.candidate_id,
+    channel: c.channel !== undefined ? c.channel : s.channel,
+    retired_ids: c.retired_ids !== undefined ? c.retired_ids : s.retired_ids,
+    closing: c.closing !== undefined ? c.closing : s.closing,
+    settled_units: c.settled_units !== undefined ? c.settled_units : s.settled_units,
+    owed_units: c.owed_units !== undefined ? c.owed_units : s.owed_units,
+    unpaid: c.unpaid !== undefined ? c.unpaid : s.unpaid,
+    failures: c.failures !== undefined ? c.failures : s.failures,
+    banned_until_ms: c.banned_until_ms !== undefined ? c.banned_until_ms : s.banned_until_ms,
+  };
+}
+
 /** Everything the payer has paid us in this session, on every channel. */
 export function earnedUnits(state: PayeeState): Units {
   return state.settled_units + (state.channel?.paid_units ?? 0n);

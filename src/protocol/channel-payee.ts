@@ -16,7 +16,7 @@ import { checkPayment } from './channel-payee-checks.ts';
 import { BAN_DURATION_MS } from './bans.ts';
 import {
   assertPayeeInvariants, assertPayeeTransition, earnedUnits, exposureUnits, MAX_FAILURES, MAX_PENDING_CLOSES,
-  MAX_RETIRED_CHANNEL_IDS, type ChannelRejectionCode, type LedgerChannel, type PayeeChannel, type PayeeEffect,
+  MAX_RETIRED_CHANNEL_IDS, withPayee, type ChannelRejectionCode, type LedgerChannel, type PayeeChannel, type PayeeEffect,
   type PayeeEvent, type PayeeRejectionCode, type PayeeState, type PayeeStep, type PayeeTerms,
 } from './channel-payee-state.ts';
 
@@ -80,14 +80,15 @@ function transition(s: PayeeState, e: PayeeEvent, now_ms: number): PayeeStep {
       const cost_units = pieceCostUnits(s.price_units_per_kib, e.bytes);
       const owed_units = s.owed_units + cost_units;
       // A payer may pay ahead; a piece its credit already covers is never unpaid.
-      if (earnedUnits(s) >= owed_units) return ok({ ...s, owed_units });
-      return ok({ ...s, owed_units, unpaid: { index: e.index, cost_units, delivered_at_ms: null, deadline_missed: false } });
+      if (earnedUnits(s) >= owed_units) return ok(withPayee(s, { owed_units }));
+      return ok(withPayee(s, { owed_units, unpaid: { index: e.index, cost_units, delivered_at_ms: null, deadline_missed: false } }));
     }
     case 'piece_delivered': {
       // The payment may outrun the shell's own "delivered" notice; then there is nothing left to time.
       if (!s.unpaid) return ok(s);
       invariant(s.unpaid.index === e.index && s.unpaid.delivered_at_ms === null, 'piece_delivered for a piece not in flight');
-      return ok({ ...s, unpaid: { ...s.unpaid, delivered_at_ms: now_ms } });
+      const u = s.unpaid;
+      return ok(withPayee(s, { unpaid: { index: u.index, cost_units: u.cost_units, delivered_at_ms: now_ms, deadline_missed: u.deadline_missed } }));
     }
     case 'payment': {
       const rejection = checkPayment(s, e.payment);
@@ -102,14 +103,14 @@ function transition(s: PayeeState, e: PayeeEvent, now_ms: number): PayeeStep {
     }
     case 'price_changed': {
       invariant(e.price_units_per_kib > 0n, 'price must be positive');
-      if (s.unpaid) return ok({ ...s, pending_price_units_per_kib: e.price_units_per_kib });
+      if (s.unpaid) return ok(withPayee(s, { pending_price_units_per_kib: e.price_units_per_kib }));
       return applyPrice(s, e.price_units_per_kib, []);
     }
     case 'done': return finish(s, []);
     case 'tick': return onTick(s, now_ms);
     case 'channel_closed': {
       const closing = s.closing.filter((c) => c.channel_id !== e.channel_id);
-      return ok({ ...s, closing, phase: s.phase === 'Closing' && closing.length === 0 ? 'Closed' : s.phase });
+      return ok(withPayee(s, { closing, phase: s.phase === 'Closing' && closing.length === 0 ? 'Closed' : s.phase }));
     }
   }
 }
@@ -130,13 +131,13 @@ function onChannelAnnounced(s: PayeeState, channel_id: ChannelId): PayeeStep {
   if (s.channel?.channel_id === channel_id || s.candidate_id === channel_id) return refuse(s, 'channel_known');
   if (s.retired_ids.includes(channel_id)) return refuse(s, 'channel_reused');
   if (s.candidate_id !== null) return refuse(s, 'check_in_progress');
-  return ok({ ...s, phase: 'WaitingForLedgerCheck', candidate_id: channel_id }, [{ type: 'fetch_channel', channel_id }]);
+  return ok(withPayee(s, { phase: 'WaitingForLedgerCheck', candidate_id: channel_id }), [{ type: 'fetch_channel', channel_id }]);
 }
 
 function onLedgerChannel(s: PayeeState, channel_id: ChannelId, info: LedgerChannel | null, now_ms: number): PayeeStep {
   invariant(s.phase === 'WaitingForLedgerCheck' && s.candidate_id === channel_id, 'ledger_channel for a channel not being checked');
   const code = ledgerMismatch(s, channel_id, info, now_ms);
-  const back: PayeeState = { ...s, candidate_id: null, phase: s.channel ? 'Serving' : 'WaitingForChannel' };
+  const back: PayeeState = withPayee(s, { candidate_id: null, phase: s.channel ? 'Serving' : 'WaitingForChannel' });
   if (code || !info) {
     const c = code ?? 'channel_not_found';
     const rejection = { code: c, reaction: CHANNEL_REACTIONS[c] };
@@ -148,7 +149,7 @@ function onLedgerChannel(s: PayeeState, channel_id: ChannelId, info: LedgerChann
   const channel: PayeeChannel = {
     channel_id, escrow_units: info.escrow_units, expires_at_ms: info.expires_at_ms, paid_units: 0n, seq: 0n, last: null,
   };
-  return ok({ ...retired, phase: 'Serving', channel }, effects);
+  return ok(withPayee(retired, { phase: 'Serving', channel }), effects);
 }
 
 function ledgerMismatch(s: PayeeState, id: ChannelId, info: LedgerChannel | null, now_ms: number): ChannelRejectionCode | null {
@@ -171,7 +172,7 @@ function accept(s: PayeeState, payment: SignedPaymentState): PayeeStep {
   };
   // Earned once this payment counts: the retired channels' total plus the new cumulative amount.
   const settled = s.unpaid !== null && s.settled_units + payment.amount_units >= s.owed_units;
-  const next: PayeeState = { ...s, channel, unpaid: settled ? null : s.unpaid };
+  const next: PayeeState = withPayee(s, { channel, unpaid: settled ? null : s.unpaid });
   const pending = next.pending_price_units_per_kib;
   if (next.unpaid === null && pending !== null) return applyPrice(next, pending, []);
   return closeIfExhausted(next, []);
@@ -179,7 +180,7 @@ function accept(s: PayeeState, payment: SignedPaymentState): PayeeStep {
 
 /** A new price takes effect only between pieces, and the requester is told before the next piece starts. */
 function applyPrice(s: PayeeState, price_units_per_kib: Units, effects: PayeeEffect[]): PayeeStep {
-  const next = { ...s, price_units_per_kib, pending_price_units_per_kib: null };
+  const next = withPayee(s, { price_units_per_kib, pending_price_units_per_kib: null });
   return closeIfExhausted(next, [...effects, { type: 'announce_price', price_units_per_kib }]);
 }
 
@@ -188,20 +189,20 @@ function closeIfExhausted(s: PayeeState, effects: PayeeEffect[]): PayeeStep {
   const ch = s.channel;
   if (!ch || !isExhausted(ch.escrow_units, ch.paid_units, s.price_units_per_kib, s.terms.piece_length_bytes)) return ok(s, effects);
   const retired = retire(s, effects);
-  return ok({ ...retired, phase: retired.candidate_id ? 'WaitingForLedgerCheck' : 'WaitingForChannel' }, effects);
+  return ok(withPayee(retired, { phase: retired.candidate_id ? 'WaitingForLedgerCheck' : 'WaitingForChannel' }), effects);
 }
 
 /** Payment deadline first (choke, maybe ban), then the ledger timeout (close before the auto-refund). */
 function onTick(s: PayeeState, now_ms: number): PayeeStep {
   const u = s.unpaid;
   const late = u !== null && u.delivered_at_ms !== null && !u.deadline_missed && now_ms >= u.delivered_at_ms + PAYMENT_DEADLINE_MS;
-  const first = late ? penalize({ ...s, unpaid: { ...u, deadline_missed: true } }, { code: 'payment_late', reaction: 'warn' }, now_ms) : ok(s);
+  const first = late ? penalize(withPayee(s, { unpaid: { index: u.index, cost_units: u.cost_units, delivered_at_ms: u.delivered_at_ms, deadline_missed: true } }), { code: 'payment_late', reaction: 'warn' }, now_ms) : ok(s);
   const t = first.state;
   const ch = t.channel;
   if (!ch || now_ms < ch.expires_at_ms - CLOSE_MARGIN_MS || t.phase === 'Closing' || t.phase === 'Closed') return first;
   const effects = [...first.effects];
   const retired = retire(t, effects);
-  return { ...first, state: { ...retired, phase: retired.candidate_id ? 'WaitingForLedgerCheck' : 'WaitingForChannel' }, effects };
+  return { ...first, state: withPayee(retired, { phase: retired.candidate_id ? 'WaitingForLedgerCheck' : 'WaitingForChannel' }), effects };
 }
 
 /** Applies a rejection's reaction: ignore changes nothing, warn and disconnect count a failure, ban ends the session. */
@@ -210,19 +211,19 @@ function penalize(s: PayeeState, rejection: Rejection<PayeeRejectionCode>, now_m
   const failures = s.failures + 1;
   if (rejection.reaction === 'ban' || failures >= MAX_FAILURES) {
     const until_ms = now_ms + BAN_DURATION_MS;
-    const step = finish({ ...s, failures, banned_until_ms: until_ms }, [{ type: 'ban', until_ms, reason: rejection.code }]);
+    const step = finish(withPayee(s, { failures, banned_until_ms: until_ms }), [{ type: 'ban', until_ms, reason: rejection.code }]);
     return { ...step, rejection: { code: rejection.code, reaction: 'ban' } };
   }
   const reason = rejection.code === 'payment_late' ? 'payment_late' : rejection.code in CHANNEL_REACTIONS ? 'channel_invalid' : 'payment_invalid';
   const effects: PayeeEffect[] = rejection.reaction === 'warn' ? [{ type: 'choke', reason }] : [];
-  return { state: { ...s, failures }, effects, rejection };
+  return { state: withPayee(s, { failures }), effects, rejection };
 }
 
 /** Ends the session: close the current channel with its best state, then wait for the ledger's confirmations. */
 function finish(s: PayeeState, effects: PayeeEffect[]): PayeeStep {
   if (s.phase === 'Closing' || s.phase === 'Closed') return ok(s, effects);
-  const retired = retire({ ...s, candidate_id: null }, effects);
-  return ok({ ...retired, phase: retired.closing.length ? 'Closing' : 'Closed' }, effects);
+  const retired = retire(withPayee(s, { candidate_id: null }), effects);
+  return ok(withPayee(retired, { phase: retired.closing.length ? 'Closing' : 'Closed' }), effects);
 }
 
 /** Moves the current channel to the retired list; if the payer ever paid on it, queues its close. Pushes onto `effects`. */
@@ -230,11 +231,10 @@ function retire(s: PayeeState, effects: PayeeEffect[]): PayeeState {
   const ch = s.channel;
   if (!ch) return s;
   if (ch.last) effects.push({ type: 'close_channel', state: ch.last });
-  return {
-    ...s,
+  return withPayee(s, {
     channel: null,
     settled_units: s.settled_units + ch.paid_units,
     retired_ids: [...s.retired_ids, ch.channel_id].slice(-MAX_RETIRED_CHANNEL_IDS),
     closing: ch.last ? [...s.closing, ch.last] : s.closing,
-  };
+  });
 }

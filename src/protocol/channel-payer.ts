@@ -6,8 +6,8 @@ import { minUnits, type Units } from './money.ts';
 import { emptyPieceSet, withPiece } from './piece-set.ts';
 import { CHANNEL_TIMEOUT_MS, invariant, isExhausted, isNearTimeout, pieceCostUnits, type Reaction, type Rejection } from './channel-types.ts';
 import {
-  allowanceUnits, assertPayerInvariants, assertPayerTransition, isFinished, isPiecePaid, MAX_CHANNEL_BYTES, MAX_EMPTY_CHANNELS,
-  MAX_PIECE_COUNT, SESSION_STOPS, sentUnits, type Budget, type PayerChannel, type PayerEffect, type PayerEvent, type PayerState,
+  allowanceUnits, assertPayerInvariants, assertPayerTransition, exhaustedChannel, isFinished, isPiecePaid, MAX_CHANNEL_BYTES,
+  MAX_EMPTY_CHANNELS, MAX_PIECE_COUNT, SESSION_STOPS, sentUnits, withPayer, type Budget, type PayerChannel, type PayerEffect, type PayerEvent, type PayerState,
   type StopReason,
 } from './channel-payer-state.ts';
 
@@ -69,21 +69,21 @@ function transition(s: PayerState, e: PayerEvent, now_ms: number): PayerStep {
       return stop(s, 'channel_rejected', []);
     case 'channel_open_failed':
       invariant(s.phase === 'WaitingForChannel', 'channel_open_failed without an open_channel');
-      return stop({ ...s, requested_escrow_units: null }, 'channel_open_failed', []);
+      return stop(withPayer(s, { requested_escrow_units: null }), 'channel_open_failed', []);
     case 'piece_verified': return onPieceVerified(s, e, now_ms);
     case 'piece_failed':
       invariant(Number.isSafeInteger(e.index) && e.index >= 0 && e.index < s.piece_count, 'piece index out of range');
-      return ok({ ...s, phase: 'Banned' }, [{ type: 'send_done' }, { type: 'ban_provider', reason: 'bad_piece' }]);
+      return ok(withPayer(s, { phase: 'Banned' }), [{ type: 'send_done' }, { type: 'ban_provider', reason: 'bad_piece' }]);
     case 'tick': {
       const ch = s.channel;
       if (s.phase !== 'Paying' || !ch || !isNearTimeout(ch.expires_at_ms, now_ms)) return ok(s);
-      return rollover({ ...s, channel: { ...ch, exhausted: true } }, e.remaining_bytes, e.budget, []);
+      return rollover(withPayer(s, { channel: exhaustedChannel(ch) }), e.remaining_bytes, e.budget, []);
     }
     case 'bid_changed':
       if (s.phase === 'WaitingForBidResponse' || !aboveBid(s.price_units_per_kib, e.bid_units_per_kib)) return ok(s);
       return endSession(s, 'price_above_bid');
     case 'not_charged': return s.phase === 'WaitingForBidResponse' ? ok(s) : endSession(s, 'not_charged');
-    case 'done': return ok({ ...s, phase: 'Done' }, [{ type: 'send_done' }]);
+    case 'done': return ok(withPayer(s, { phase: 'Done' }), [{ type: 'send_done' }]);
   }
 }
 
@@ -91,24 +91,24 @@ function onChannelOpened(s: PayerState, e: Extract<PayerEvent, { type: 'channel_
   invariant(s.requested_escrow_units !== null && e.escrow_units === s.requested_escrow_units, 'channel_opened without a matching open_channel');
   invariant(e.expires_at_ms > now_ms, 'channel_opened already expired');
   // Finished while the ledger was opening it: nothing will be paid on it; it refunds at its timeout.
-  if (isFinished(s)) return ok({ ...s, requested_escrow_units: null });
+  if (isFinished(s)) return ok(withPayer(s, { requested_escrow_units: null }));
   const prev = s.channel;
   const channel: PayerChannel = {
     channel_id: e.channel_id, escrow_units: e.escrow_units, expires_at_ms: e.expires_at_ms, amount_units: 0n, seq: 0n, exhausted: false,
   };
   const empty_channels = prev === null ? 0 : prev.amount_units === 0n ? s.empty_channels + 1 : 0;
-  const opened: PayerState = { ...s, phase: 'Paying', requested_escrow_units: null, channel, retired_units: sentUnits(s), owed: null, empty_channels };
+  const opened: PayerState = withPayer(s, { phase: 'Paying', requested_escrow_units: null, channel, retired_units: sentUnits(s), owed: null, empty_channels });
   const owed = s.owed;
   if (!owed) {
     // The price rose while the ledger was opening it: it cannot take a piece any more, so it is never announced.
     if (isExhausted(e.escrow_units, 0n, s.price_units_per_kib, s.piece_length_bytes)) {
-      return rollover({ ...opened, channel: { ...channel, exhausted: true } }, e.remaining_bytes ?? s.piece_length_bytes, e.budget, []);
+      return rollover(withPayer(opened, { channel: exhaustedChannel(channel) }), e.remaining_bytes ?? s.piece_length_bytes, e.budget, []);
     }
     return ok(opened, [{ type: 'send_channel', channel_id: e.channel_id }]);
   }
   if (owed.cost_units > allowanceUnits(e.budget)) {
     // The caps moved while the ledger opened it: leave it unannounced; the ledger refunds it at its timeout.
-    return stop({ ...s, requested_escrow_units: null }, capReason(e.budget, owed.cost_units), []);
+    return stop(withPayer(s, { requested_escrow_units: null }), capReason(e.budget, owed.cost_units), []);
   }
   const effects: PayerEffect[] = [{ type: 'send_channel', channel_id: e.channel_id }];
   return afterPayment(pay(opened, owed.index, owed.cost_units, effects), e.remaining_bytes ?? s.piece_length_bytes, e.budget, owed.cost_units, now_ms, effects);
@@ -130,11 +130,11 @@ const aboveBid = (price: Units, bid: Units | null) => bid === null || price > bi
 /** Stops paying this provider without giving up on it (SESSION_STOPS): no `done`, requests go on, units come free. */
 function endSession(s: PayerState, reason: StopReason): PayerStep {
   invariant(SESSION_STOPS.includes(reason), 'not a session stop');
-  return ok({ ...s, phase: 'Stopped', stop_reason: reason });
+  return ok(withPayer(s, { phase: 'Stopped', stop_reason: reason }));
 }
 
 function stop(s: PayerState, reason: StopReason, effects: PayerEffect[]): PayerStep {
-  const stopped: PayerState = { ...s, phase: 'Stopped', stop_reason: reason };
+  const stopped: PayerState = withPayer(s, { phase: 'Stopped', stop_reason: reason });
   return ok(stopped, [...effects, { type: 'stop_requesting', reason }, { type: 'send_done' }]);
 }
 
@@ -160,12 +160,12 @@ function onBidResponse(s: PayerState, e: Extract<PayerEvent, { type: 'bid_respon
     if (s.phase === 'WaitingForBidResponse') return reject(s, 'price_above_bid');
     return { ...endSession(s, 'price_above_bid'), rejection: { code: 'price_above_bid', reaction: REACTIONS.price_above_bid } };
   }
-  const priced: PayerState = { ...s, payee_key: e.payee_key, price_units_per_kib: e.price_units_per_kib, min_escrow_units: e.min_escrow_units };
+  const priced: PayerState = withPayer(s, { payee_key: e.payee_key, price_units_per_kib: e.price_units_per_kib, min_escrow_units: e.min_escrow_units });
   if (s.phase === 'WaitingForBidResponse') return openChannel(priced, e.remaining_bytes, e.budget, []);
   const ch = priced.channel;
   // The provider applies the same rule to the new price and closes the channel; open the next one.
   if (priced.phase === 'Paying' && ch && isExhausted(ch.escrow_units, ch.amount_units, priced.price_units_per_kib, s.piece_length_bytes)) {
-    return rollover({ ...priced, channel: { ...ch, exhausted: true } }, e.remaining_bytes, e.budget, []);
+    return rollover(withPayer(priced, { channel: exhaustedChannel(ch) }), e.remaining_bytes, e.budget, []);
   }
   return ok(priced);
 }
@@ -182,7 +182,7 @@ function onPieceVerified(s: PayerState, e: Extract<PayerEvent, { type: 'piece_ve
   if (cost_units > allowanceUnits(e.budget)) return stop(s, capReason(e.budget, cost_units), []);
   if (ch.amount_units + cost_units > ch.escrow_units) {
     // Only a shorter rule on the provider's side gets here; the piece waits for the next channel.
-    const owing: PayerState = { ...s, owed: { index: e.index, cost_units }, channel: { ...ch, exhausted: true } };
+    const owing: PayerState = withPayer(s, { owed: { index: e.index, cost_units }, channel: exhaustedChannel(ch) });
     return rollover(owing, e.remaining_bytes, e.budget, []);
   }
   const effects: PayerEffect[] = [];
@@ -193,11 +193,14 @@ function onPieceVerified(s: PayerState, e: Extract<PayerEvent, { type: 'piece_ve
 function pay(s: PayerState, index: number, cost_units: Units, effects: PayerEffect[]): PayerState {
   const ch = s.channel;
   invariant(ch !== null && ch.amount_units + cost_units <= ch.escrow_units, 'payment beyond escrow');
-  const channel: PayerChannel = { ...ch, amount_units: ch.amount_units + cost_units, seq: ch.seq + 1n };
+  const channel: PayerChannel = {
+    channel_id: ch.channel_id, escrow_units: ch.escrow_units, expires_at_ms: ch.expires_at_ms, amount_units: ch.amount_units + cost_units,
+    seq: ch.seq + 1n, exhausted: ch.exhausted,
+  };
   const paid_pieces = withPiece(s.paid_pieces, index);
   const state = { channel_id: channel.channel_id, amount_units: channel.amount_units, seq: channel.seq };
   effects.push({ type: 'pay', state, delta_units: cost_units, index });
-  return { ...s, channel, paid_pieces };
+  return withPayer(s, { channel, paid_pieces });
 }
 
 /**
@@ -205,17 +208,17 @@ function pay(s: PayerState, index: number, cost_units: Units, effects: PayerEffe
  * near its timeout, against the budget with this payment counted (built only then: most payments do not roll over).
  */
 function afterPayment(s: PayerState, remaining_bytes: number, budget: Budget, paid_units: Units, now_ms: number, effects: PayerEffect[]): PayerStep {
-  if (remaining_bytes === 0) return ok({ ...s, phase: 'Done' }, [...effects, { type: 'send_done' }]);
+  if (remaining_bytes === 0) return ok(withPayer(s, { phase: 'Done' }), [...effects, { type: 'send_done' }]);
   const ch = s.channel;
   invariant(ch !== null, 'paid without a channel');
   if (!isExhausted(ch.escrow_units, ch.amount_units, s.price_units_per_kib, s.piece_length_bytes) && !isNearTimeout(ch.expires_at_ms, now_ms)) {
     return ok(s, effects);
   }
-  return rollover({ ...s, channel: { ...ch, exhausted: true } }, remaining_bytes, spend(budget, paid_units), effects);
+  return rollover(withPayer(s, { channel: exhaustedChannel(ch) }), remaining_bytes, spend(budget, paid_units), effects);
 }
 
 function rollover(s: PayerState, remaining_bytes: number, budget: Budget, effects: PayerEffect[]): PayerStep {
-  if (remaining_bytes <= 0 && !s.owed) return ok({ ...s, phase: 'Done' }, [...effects, { type: 'send_done' }]);
+  if (remaining_bytes <= 0 && !s.owed) return ok(withPayer(s, { phase: 'Done' }), [...effects, { type: 'send_done' }]);
   // A provider that keeps us opening channels it never earns on would lock our funds until each one times out.
   if (s.channel?.amount_units === 0n && s.empty_channels + 1 >= MAX_EMPTY_CHANNELS) return stop(s, 'channel_churn', effects);
   return openChannel(s, remaining_bytes, budget, effects);
@@ -225,7 +228,7 @@ function rollover(s: PayerState, remaining_bytes: number, budget: Budget, effect
 function openChannel(s: PayerState, remaining_bytes: number, budget: Budget, effects: PayerEffect[]): PayerStep {
   invariant(Number.isSafeInteger(remaining_bytes) && remaining_bytes >= 0, 'remaining_bytes must be a non-negative integer');
   invariant(s.payee_key !== null, 'open_channel before the bid response');
-  if (remaining_bytes === 0 && !s.owed) return ok({ ...s, phase: 'Done' }, [...effects, { type: 'send_done' }]);
+  if (remaining_bytes === 0 && !s.owed) return ok(withPayer(s, { phase: 'Done' }), [...effects, { type: 'send_done' }]);
   const piece_cost = pieceCostUnits(s.price_units_per_kib, s.piece_length_bytes);
   const pieces_per_channel = Math.max(1, Math.floor(MAX_CHANNEL_BYTES / s.piece_length_bytes));
   const pieces = Math.min(Math.ceil(remaining_bytes / s.piece_length_bytes), pieces_per_channel);
@@ -236,5 +239,5 @@ function openChannel(s: PayerState, remaining_bytes: number, budget: Budget, eff
   if (floor_units > allowance) return stop(s, capReason(budget, floor_units), effects);
   const escrow_units = minUnits(want_units > floor_units ? want_units : floor_units, allowance);
   const open: PayerEffect = { type: 'open_channel', payee_key: s.payee_key, escrow_units, timeout_ms: CHANNEL_TIMEOUT_MS };
-  return ok({ ...s, phase: 'WaitingForChannel', requested_escrow_units: escrow_units }, [...effects, open]);
+  return ok(withPayer(s, { phase: 'WaitingForChannel', requested_escrow_units: escrow_units }), [...effects, open]);
 }
