@@ -164,18 +164,22 @@ function payerDo(sw: Swarm, s: Stream, event: PayerEvent, now: number): void {
 }
 
 function payeeDo(sw: Swarm, s: Stream, event: PayeeEvent, now: number): void {
-  if (!s.payee) return;
-  const before = earnedUnits(s.payee);
-  const step = crankPayee(s.payee, event, now);
+  const prev = s.payee;
+  if (!prev) return;
+  const step = crankPayee(prev, event, now);
   sw.recorder.payee_cranks++;
-  s.payee = step.state;
+  const next = step.state;
+  s.payee = next;
   const { up, down } = s;
-  const earned = earnedUnits(step.state) - before;
-  if (earned > 0n) {
-    up.earned_units += earned;
-    s.unpaid_pieces--;
-    sw.recorder.paid_pieces++;
-    recordEarning(sw, up, earned, now);
+  // Earnings move only with the settled total or the current channel's paid amount: most steps skip the bigint sums.
+  if (next.settled_units !== prev.settled_units || next.channel?.paid_units !== prev.channel?.paid_units) {
+    const earned = earnedUnits(next) - earnedUnits(prev);
+    if (earned > 0n) {
+      up.earned_units += earned;
+      s.unpaid_pieces--;
+      sw.recorder.paid_pieces++;
+      recordEarning(sw, up, earned, now);
+    }
   }
   if (step.rejection?.reaction === 'disconnect') defer(sw, () => sw.disconnect(s.conn, now));
   for (const effect of step.effects) {
@@ -204,7 +208,9 @@ function payeeDo(sw: Swarm, s: Stream, event: PayeeEvent, now: number): void {
 }
 
 function sign(sw: Swarm, payer: SimPeer, state: { channel_id: SignedPaymentState['channel_id']; amount_units: Units; seq: bigint }): SignedPaymentState {
-  if (sw.config.signatures === 'trusted') return { ...state, signature: TRUSTED_SIGNATURE };
+  if (sw.config.signatures === 'trusted') {
+    return { channel_id: state.channel_id, amount_units: state.amount_units, seq: state.seq, signature: TRUSTED_SIGNATURE };
+  }
   const secret = secrets.get(payer.key);
   if (!secret) throw new Error('payments: no secret for a real-signature peer');
   return { ...state, signature: nobleSign(secret, encodePaymentState(state)) };
