@@ -5,7 +5,7 @@
 // it gets the key, a 404 for a key the ledger has not seen yet; the app itself must not poll it (issue 12).
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { axeViolations } from './a11y-helpers.ts';
-import { APP_URL, createWallet } from './wallet-helpers.ts';
+import { APP_URL, createWallet, walletAddresses } from './wallet-helpers.ts';
 
 const PHONE = { width: 390, height: 844 };
 
@@ -88,8 +88,11 @@ test('a normal first run (create, airdrop, share, download) logs no error; the p
   await row.getByRole('button', { name: 'Details' }).click();
   const peerRow = phone.page.getByTestId('peer-row').first();
   await expect(peerRow).toBeVisible({ timeout: 30_000 });
-  await expect(peerRow.getByTestId('peer-name')).toHaveText(/^(#[0-9a-f]{6}|[\d.:[\]a-f]+:\d+)$/);
-  await expect(peerRow).toContainText('WebTorrent');
+  // The address the datachannel connected to, the client from the peer id, and the seeder's payment key.
+  await expect(peerRow.getByTestId('peer-name')).toHaveText(/^[\d.]+:\d+$|^[\da-f:]+:\d+$/);
+  await expect(peerRow).toContainText('WebTorrent 2.');
+  const { payment } = await walletAddresses(seeder.page);
+  await expect(peerRow.getByTestId('peer-key')).toHaveText(`${payment.slice(0, 4)}…${payment.slice(-4)}`);
   await expect(peerRow.getByTestId('peer-state')).toHaveCount(1);
   expect(await clippedCells(phone.page, '[data-testid=peer-row]')).toEqual([]);
   await phone.page.screenshot({ path: 'test-results/screenshots/11-peers-phone.png', fullPage: true });

@@ -2,7 +2,7 @@
 // in — bad params never reach a handler, bad results and events never reach the UI, slow calls time out.
 import { afterEach, describe, expect, test } from 'vitest';
 import { RpcClient, RpcError, RpcServer, type Endpoint, type Handlers } from '../../src/peer/rpc.ts';
-import type { PeerEvent, TorrentInfo } from '../../src/peer/rpc-schema.ts';
+import type { PeerEvent, PeerStatus, TorrentInfo } from '../../src/peer/rpc-schema.ts';
 
 const INFO_HASH = 'ab'.repeat(20);
 const info: TorrentInfo = {
@@ -115,5 +115,21 @@ describe('events', () => {
     expect(seen).toEqual([]);
     expect(dropped).toHaveLength(2);
     expect(warnings).toEqual([]);
+  });
+
+  test("a peer's address and payment key pass when well formed; a long address or a bad key drops the event", async () => {
+    const { server, events } = setup({});
+    const peer: PeerStatus = {
+      peer_id: '2d5757303230382d' + 'ab'.repeat(12), speed: 'speed', am_choking: true, peer_choking: false, am_interested: true,
+      peer_interested: false, downloaded: 1, uploaded: 0, download_speed: 1, upload_speed: 0, their_bid_units_per_kib: null,
+      our_bid_units_per_kib: 1n, price_units_per_kib: 1n, paid_units: 1n, earned_units: 0n, payer_phase: null, payee_phase: null,
+      banned: false, remote_address: '127.0.0.1:6881', payment_pk: 'cd'.repeat(32),
+    };
+    server.emit({ type: 'peers', info_hash: INFO_HASH, peers: [peer, { ...peer, remote_address: null, payment_pk: null }] });
+    for (const bad of [{ remote_address: '1'.repeat(65) }, { payment_pk: 'cd'.repeat(31) }, { payment_pk: 'zz'.repeat(32) }, { remote_address: 6881 }]) {
+      expect(() => server.emit({ type: 'peers', info_hash: INFO_HASH, peers: [{ ...peer, ...bad } as PeerStatus] })).toThrow(TypeError);
+    }
+    await tick();
+    expect(events).toHaveLength(1);
   });
 });

@@ -3,7 +3,7 @@
 // peer's SpeedSettings. Paid-versus-free is kept here: bytes from peers we paid next to bytes from the rest.
 import { MAX_AMOUNT_UNITS } from '../../protocol/money.ts';
 import { DEFAULT_SPEED_SETTINGS, MAX_READ_BYTES, PeerClient, type PeerEvent, type PeerStatus as WirePeer, type SpeedSettings, type TorrentInfo, type TorrentStatus } from '../../peer/client.ts';
-import { clientName, peerTag } from '../lib/peer-label.ts';
+import { clientName, keyFingerprint, peerTag } from '../lib/peer-label.ts';
 import { parseMagnet } from './magnet.ts';
 import type { InfoHash, PeerApi, PeerSettings, PeerSnapshot, PeerStatus, PeerSummary, TorrentDetail, TorrentSummary } from './peer-api.ts';
 
@@ -75,10 +75,10 @@ function peerSummary(p: WirePeer, entry: Entry): PeerSummary {
   const paid = source?.paid ?? false;
   return {
     id: p.peer_id,
-    address: null,
+    address: p.remote_address,
     tag: peerTag(p.peer_id),
     client: clientName(p.peer_id),
-    fingerprint: null,
+    fingerprint: p.payment_pk ? keyFingerprint(p.payment_pk) : null,
     speed: p.speed === 'speed',
     bid_units_per_kib: p.their_bid_units_per_kib ?? p.our_bid_units_per_kib,
     price_units_per_kib: p.price_units_per_kib,
