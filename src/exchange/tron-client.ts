@@ -94,10 +94,15 @@ export class TronClient {
     return (await this.transfer(tx_id)).found;
   }
 
-  /** Builds and signs a BTT payment from the hot wallet (not broadcast: the caller stores it first). */
-  async signPayment(to_hex: string, amount: bigint): Promise<SignedPayment> {
+  /**
+   * Builds and signs a BTT payment from the hot wallet (not broadcast: the caller stores it first). The memo makes
+   * every payment a distinct transaction: two equal withdrawals to one address in one block would otherwise share a
+   * txID, and one payment would settle both.
+   */
+  async signPayment(to_hex: string, amount: bigint, memo: string): Promise<SignedPayment> {
     const unsigned = await this.#tronWeb.transactionBuilder.sendToken(TronWeb.address.fromHex(to_hex), Number(amount), BTT_TOKEN_ID, this.hot_base58);
-    const signed = await this.#tronWeb.trx.sign(unsigned);
+    const withMemo = await this.#tronWeb.transactionBuilder.addUpdateData(unsigned, memo, 'utf8', { txLocal: true });
+    const signed = await this.#tronWeb.trx.sign(withMemo);
     return { tx_id: signed.txID, json: JSON.stringify(signed), expiration_ms: signed.raw_data.expiration };
   }
 

@@ -63,7 +63,8 @@ async function recoverRequested(ctx: ExchangeContext, w: WithdrawalRow): Promise
 }
 
 async function sign(ctx: ExchangeContext, w: WithdrawalRow, window: number | null): Promise<void> {
-  const payment = await ctx.tron.signPayment(w.to_address_hex, w.amount_units);
+  const attempt = ctx.store.attemptsOf(w.id).length + 1;
+  const payment = await ctx.tron.signPayment(w.to_address_hex, w.amount_units, `seedpay-withdrawal:${w.id}:${attempt}`);
   ctx.store.addAttempt({ tx_id: payment.tx_id, withdrawal_id: w.id, signed_json: payment.json, expiration_ms: payment.expiration_ms, signed_at_ms: Math.floor(ctx.now()) }, window);
   ctx.fault('after_sign');
   await ctx.tron.broadcast(payment.json); // whatever it says, follow() reads the chain

@@ -148,6 +148,21 @@ describe('exchange withdrawals', () => {
     expect((await h.api('GET', '/audit')).json).toMatchObject({ ok: true, liabilities_units: String(10n * BTT) });
   });
 
+  it('pays two equal withdrawals to one address in one block with two distinct transactions', async () => {
+    h = await createHarness();
+    const u = await funded(50n * BTT);
+    const to = newWallet(h.node.url).address;
+    const a = await h.api('POST', '/withdrawals', await h.signedWithdrawal(u.signer, u.key, to, 10n * BTT, 1n));
+    const b = await h.api('POST', '/withdrawals', await h.signedWithdrawal(u.signer, u.key, to, 10n * BTT, 2n));
+    await h.exchange.tick();
+    await h.produce(SOLIDIFY_CONFIRMATIONS + 1);
+    await h.exchange.tick();
+    const [va, vb] = [(await h.api('GET', `/withdrawals/${String(a.json.id)}`)).json, (await h.api('GET', `/withdrawals/${String(b.json.id)}`)).json];
+    expect([va.state, vb.state]).toEqual(['completed', 'completed']);
+    expect(va.tx_id).not.toBe(vb.tx_id);
+    expect(await h.bttOf(to)).toBe(20n * BTT);
+  });
+
   it('re-sends a dropped payment, and refunds once every attempt is provably dead', async () => {
     h = await createHarness({ max_payment_attempts: 2 });
     const u = await funded(50n * BTT);
