@@ -52,6 +52,15 @@ export interface ChainOptions {
   readonly block_ms?: number;
   /** Accounts funded in block 0 (the faucet's among them). */
   readonly allocations: ReadonlyArray<{ address: HexAddress; trx_sun: bigint; btt: bigint }>;
+  /** Called once for each block as it becomes irreversible (persist.ts keeps the local chain across restarts). */
+  readonly onSolidified?: (block: TronBlock) => void;
+}
+
+/** A solidified block as kept on disk: its place in the chain and its transactions (empty blocks are not kept). */
+export interface StoredBlock {
+  readonly number: number;
+  readonly timestamp_ms: number;
+  readonly txs: readonly Record<string, unknown>[];
 }
 
 export class TronChain {
@@ -65,8 +74,12 @@ export class TronChain {
   #forks = 0;
   #solidifiedUpTo = 0;
   readonly #btt_supply: bigint;
+  readonly #onSolidified: ((block: TronBlock) => void) | undefined;
+  /** While replaying stored blocks: their reference blocks had other ids, and they are already on disk. */
+  #restoring = false;
 
   constructor(options: ChainOptions) {
+    this.#onSolidified = options.onSolidified;
     this.block_ms = options.block_ms ?? DEFAULT_BLOCK_MS;
     if (!Number.isSafeInteger(this.block_ms) || this.block_ms < 1) throw new RangeError('block_ms must be a positive integer');
     const state: WorldState = new Map();
@@ -186,7 +199,7 @@ export class TronChain {
     const fees: bigint[] = [];
     for (const tx of this.#pending.values()) {
       this.#pending.delete(tx.txID);
-      if (this.#expiryProblem(tx, timestamp_ms) || this.#taposProblem(tx)) continue; // expired or forked away: dropped
+      if (this.#expiryProblem(tx, timestamp_ms) || (!this.#restoring && this.#taposProblem(tx))) continue; // expired or forked away: dropped
       const verdict = validateTransfer(this.#headState, tx.transfer);
       if (!verdict.ok) continue;
       applyTransfer(this.#headState, tx.transfer, verdict.fee_sun, timestamp_ms);
@@ -207,7 +220,39 @@ export class TronChain {
       this.#solidifiedUpTo++;
       const block = this.#blocks[this.#solidifiedUpTo] as TronBlock;
       block.txs.forEach((tx, i) => applyTransfer(this.#solidState, tx.transfer, block.fees_sun[i] as bigint, block.timestamp_ms));
+      if (!this.#restoring) this.#onSolidified?.(block);
     }
+  }
+
+  /**
+   * Rebuilds the solidified chain of an earlier run: the kept blocks at their numbers and times, empty blocks between
+   * them, up to `solid` (the newest irreversible block then). Each transaction is checked again as it is replayed.
+   */
+  restore(blocks: readonly StoredBlock[], solid: { number: number; timestamp_ms: number }): void {
+    if (this.head.number !== 0) throw new Error('restore runs on a new chain');
+    this.#restoring = true;
+    const fill = (number: number, timestamp_ms: number, txs: readonly Record<string, unknown>[]) => {
+      const from = this.head;
+      for (let n = from.number + 1; n < number; n++) {
+        this.produceBlock(from.timestamp_ms + Math.floor(((timestamp_ms - from.timestamp_ms) * (n - from.number)) / (number - from.number)));
+      }
+      for (const json of txs) {
+        const parsed = checkSignedTransaction(json);
+        if (!parsed.ok) throw new Error(`stored block ${number}: ${parsed.message}`);
+        this.#pending.set(parsed.tx.txID, parsed.tx);
+      }
+      const block = this.produceBlock(timestamp_ms);
+      if (block.txs.length !== txs.length) throw new Error(`stored block ${number}: a transaction no longer applies`);
+    };
+    for (const b of blocks) fill(b.number, b.timestamp_ms, b.txs);
+    if (solid.number > this.head.number) fill(solid.number, solid.timestamp_ms, []);
+    // Everything replayed is irreversible: solidify it now rather than after 19 more blocks.
+    while (this.#solidifiedUpTo < this.head.number) {
+      this.#solidifiedUpTo++;
+      const block = this.#blocks[this.#solidifiedUpTo] as TronBlock;
+      block.txs.forEach((tx, i) => applyTransfer(this.#solidState, tx.transfer, block.fees_sun[i] as bigint, block.timestamp_ms));
+    }
+    this.#restoring = false;
   }
 
   #checkSupply(): void {

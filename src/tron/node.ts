@@ -4,6 +4,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { Hono, type Context } from 'hono';
 import { addressOfSecret, buildTransfer, signTransfer } from './build.ts';
 import { DEFAULT_BLOCK_MS, TronChain, type BroadcastResult } from './chain.ts';
+import { chainWriter, loadChain } from './persist.ts';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { BTT_TOKEN_ID, SUN_PER_TRX } from './ledger-state.ts';
 import { addressParam, intParam, isVisible, ParamError, txidParam } from './params.ts';
@@ -30,6 +31,8 @@ export interface TronNodeOptions {
   readonly auto?: boolean;
   /** The faucet key; default: a fixed key, so the local chain's faucet address is the same on every run. */
   readonly faucetSecret?: Uint8Array;
+  /** Keep the chain's solidified blocks in this folder and resume from them (npm start); absent: memory only. */
+  readonly dataDir?: string;
   /** Extra genesis balances (the exchange's hot wallet in tests, say). */
   readonly allocations?: ReadonlyArray<{ address: HexAddress; trx_sun: bigint; btt: bigint }>;
 }
@@ -52,12 +55,15 @@ export function createTronNode(options: TronNodeOptions = {}): TronNode {
   const block_ms = options.block_ms ?? DEFAULT_BLOCK_MS;
   const faucetSecret = options.faucetSecret ?? DEFAULT_FAUCET_SECRET;
   const faucetAddress = addressOfSecret(faucetSecret);
-  const genesis_ms = Math.floor(now() / block_ms) * block_ms;
+  const stored = options.dataDir ? loadChain(options.dataDir) : null;
+  const genesis_ms = stored?.genesis_ms ?? Math.floor(now() / block_ms) * block_ms;
   const chain = new TronChain({
     genesis_ms,
     block_ms,
     allocations: [{ address: faucetAddress, trx_sun: FAUCET_ALLOCATION_SUN, btt: FAUCET_ALLOCATION_BTT_UNITS }, ...(options.allocations ?? [])],
+    ...(options.dataDir ? { onSolidified: chainWriter(options.dataDir, genesis_ms, block_ms) } : {}),
   });
+  if (stored) chain.restore(stored.blocks, stored.solid);
   const timer = options.auto === false ? null : setInterval(() => chain.advanceTo(Math.floor(now())), Math.max(1, Math.floor(block_ms / 2)));
   timer?.unref();
 
