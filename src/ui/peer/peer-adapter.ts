@@ -1,6 +1,7 @@
 // Adapts the peer's UI-thread client (src/peer/client.ts: worker, typed RPC, signaling) to the app's PeerApi:
 // merges torrent info, status events and peer lists into one snapshot, and maps the app's settings onto the
-// peer's SpeedSettings. Paid-versus-free is kept here: bytes from peers we paid next to bytes from the rest.
+// peer's SpeedSettings. Paid and free bytes and units are the peer's own (signed states and ledger closes, kept
+// across reloads and Speed switches); the UI adds nothing of its own to them.
 import { MAX_AMOUNT_UNITS } from '../../protocol/money.ts';
 import { DEFAULT_SPEED_SETTINGS, MAX_READ_BYTES, PeerClient, type PeerEvent, type PeerStatus as WirePeer, type SpeedSettings, type TorrentInfo, type TorrentStatus } from '../../peer/client.ts';
 import { clientName, keyFingerprint, peerTag } from '../lib/peer-label.ts';
@@ -17,8 +18,6 @@ interface Entry {
   status: TorrentStatus | null;
   peers: readonly WirePeer[];
   error: string | null;
-  /** Per remote peer: the most it has sent us, and whether we ever paid it. Survives disconnects this session. */
-  sources: Map<string, { downloaded: number; paid: boolean }>;
 }
 
 /** The peer's bitfield (MSB first) as one byte per piece, the shape the pieces map draws. */
@@ -29,17 +28,7 @@ function unpackBits(bits: Uint8Array, count: number): Uint8Array {
 }
 
 function emptyEntry(): Entry {
-  return { info: null, pending: null, status: null, peers: [], error: null, sources: new Map() };
-}
-
-function paidAndFree(entry: Entry): { paid_bytes: number; free_bytes: number } {
-  let paid_bytes = 0;
-  let free_bytes = 0;
-  for (const source of entry.sources.values()) {
-    if (source.paid) paid_bytes += source.downloaded;
-    else free_bytes += source.downloaded;
-  }
-  return { paid_bytes, free_bytes };
+  return { info: null, pending: null, status: null, peers: [], error: null };
 }
 
 function summary(info_hash: string, entry: Entry): TorrentSummary {
@@ -66,13 +55,12 @@ function summary(info_hash: string, entry: Entry): TorrentSummary {
     speed_enabled: entry.info?.speed ?? true,
     paid_units: s?.paid_units ?? 0n,
     earned_units: s?.earned_units ?? 0n,
-    ...paidAndFree(entry),
+    paid_bytes: s?.paid_bytes ?? 0,
+    free_bytes: s?.free_bytes ?? 0,
   };
 }
 
-function peerSummary(p: WirePeer, entry: Entry): PeerSummary {
-  const source = entry.sources.get(p.peer_id);
-  const paid = source?.paid ?? false;
+function peerSummary(p: WirePeer): PeerSummary {
   return {
     id: p.peer_id,
     address: p.remote_address,
@@ -91,8 +79,6 @@ function peerSummary(p: WirePeer, entry: Entry): PeerSummary {
     up_bytes_per_s: p.upload_speed,
     downloaded_bytes: p.downloaded,
     uploaded_bytes: p.uploaded,
-    paid_bytes: paid ? p.downloaded : 0,
-    free_bytes: paid ? 0 : p.downloaded,
   };
 }
 
@@ -134,13 +120,6 @@ export async function createPeerApi(): Promise<PeerApi | null> {
   const schedule = () => {
     emitTimer ??= setTimeout(emit, SNAPSHOT_INTERVAL_MS);
   };
-  const notePeers = (e: Entry, peers: readonly WirePeer[]) => {
-    e.peers = peers;
-    for (const p of peers) {
-      const known = e.sources.get(p.peer_id);
-      e.sources.set(p.peer_id, { downloaded: Math.max(known?.downloaded ?? 0, p.downloaded), paid: (known?.paid ?? false) || p.paid_units > 0n });
-    }
-  };
   const onEvent = (event: PeerEvent) => {
     switch (event.type) {
       case 'torrent.added':
@@ -157,7 +136,7 @@ export async function createPeerApi(): Promise<PeerApi | null> {
         entry(event.info_hash).error = event.message;
         break;
       case 'peers':
-        notePeers(entry(event.info_hash), event.peers);
+        entry(event.info_hash).peers = event.peers;
         break;
       default:
         return;
@@ -224,13 +203,13 @@ export async function createPeerApi(): Promise<PeerApi | null> {
       if (e.info) {
         const detail = await need().call('torrent.status', { info_hash });
         e.status = detail.status;
-        notePeers(e, detail.peers);
+        e.peers = detail.peers;
         pieces = unpackBits(detail.pieces, e.info.piece_count);
         file_bytes = detail.file_bytes;
       }
       return {
         ...summary(info_hash, e),
-        peer_list: e.peers.map((p) => peerSummary(p, e)),
+        peer_list: e.peers.map(peerSummary),
         pieces,
         files: (e.info?.files ?? []).map((file, index) => ({ index, path: file.path, length_bytes: file.length, downloaded_bytes: file_bytes[index] ?? null })),
       };

@@ -58,10 +58,9 @@ export interface PeerSummary {
   readonly banned: boolean;
   readonly down_bytes_per_s: number;
   readonly up_bytes_per_s: number;
+  /** Bytes this connection has carried each way (a re-formed connection starts again from 0). */
   readonly downloaded_bytes: number;
   readonly uploaded_bytes: number;
-  readonly paid_bytes: number;
-  readonly free_bytes: number;
 }
 
 export interface TorrentFile {
