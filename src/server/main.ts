@@ -6,7 +6,9 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
+import { createExchangeService, type ExchangeService } from '../exchange/service.ts';
 import { createLedgerService } from '../ledger/service.ts';
+import { createTronNode } from '../tron/node.ts';
 import { createStaticApp } from './app.ts';
 import { createDemandBoardService, ledgerBalanceReader } from './demand-board-service.ts';
 import { mountTracker } from './tracker.ts';
@@ -18,6 +20,14 @@ export interface ServerOptions {
   dataDir: string;
   staticDir: string;
   databaseUrl?: string;
+  /** A real java-tron full node for the exchange; absent: the local test chain at /tron on this server. */
+  tronFullNodeUrl?: string;
+  /** Block interval of the local test chain (TRON: 3 s). */
+  tronBlockMs?: number;
+  /** The exchange's hot wallet key (hex); absent: dataDir/exchange-hot.key. */
+  exchangeHotWalletKey?: string;
+  exchangeDailyLimitUnits?: bigint;
+  exchangeLimitWindowMs?: number;
 }
 
 export interface RunningServer {
@@ -27,6 +37,9 @@ export interface RunningServer {
 }
 
 export const DEFAULT_PORT = 8080;
+/** Test TRX the local chain's faucet gives the exchange's hot wallet for fees, and the balance that triggers it. */
+const HOT_WALLET_TEST_SUN = 10_000n * 1_000_000n;
+const HOT_WALLET_MIN_TEST_SUN = 100n * 1_000_000n;
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 export function defaultOptions(env: NodeJS.ProcessEnv = process.env): ServerOptions {
@@ -36,6 +49,11 @@ export function defaultOptions(env: NodeJS.ProcessEnv = process.env): ServerOpti
     dataDir: resolve(env.SEEDPAY_DATA_DIR ?? resolve(projectRoot, 'data')),
     staticDir: resolve(projectRoot, 'dist'),
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    ...(env.TRON_FULLNODE_URL ? { tronFullNodeUrl: env.TRON_FULLNODE_URL } : {}),
+    ...(env.TRON_BLOCK_MS ? { tronBlockMs: Number(env.TRON_BLOCK_MS) } : {}),
+    ...(env.EXCHANGE_HOT_WALLET_KEY ? { exchangeHotWalletKey: env.EXCHANGE_HOT_WALLET_KEY } : {}),
+    ...(env.EXCHANGE_DAILY_LIMIT_UNITS ? { exchangeDailyLimitUnits: BigInt(env.EXCHANGE_DAILY_LIMIT_UNITS) } : {}),
+    ...(env.EXCHANGE_LIMIT_WINDOW_MS ? { exchangeLimitWindowMs: Number(env.EXCHANGE_LIMIT_WINDOW_MS) } : {}),
   };
 }
 
@@ -51,6 +69,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
   });
   closers.push(() => ledger.close());
+  // The local TRON test chain (unless a real full node is configured), and the exchange, which reaches it over
+  // HTTP through tronweb like any full node; it starts once the server's address is known.
+  const tron = options.tronFullNodeUrl
+    ? null
+    : createTronNode({ dataDir: options.dataDir, ...(options.tronBlockMs ? { block_ms: options.tronBlockMs } : {}) });
+  if (tron) {
+    closers.push(async () => tron.close());
+    root.route('/tron', tron.app);
+  }
+  let exchange: ExchangeService | null = null;
+  root.mount('/ledger/exchange', (request, env) =>
+    exchange ? exchange.app.fetch(request, env) : Response.json({ error: 'overloaded', message: 'the exchange is starting' }, { status: 503 }),
+  );
   root.route('/ledger', ledger.app);
   // The demand board (docs/cdn-board.md): bids from announces, weighed by the bidder's balance in this ledger.
   const board = createDemandBoardService({ readBalance: ledgerBalanceReader(ledger.app) });
@@ -66,6 +97,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   closers.push(() => tracker.close());
   const port = (server.address() as AddressInfo).port;
   const url = `http://${options.host}:${port}`;
+  const started: ExchangeService = createExchangeService({
+    dataDir: options.dataDir,
+    bridge: ledger.bridge,
+    fullNodeUrl: options.tronFullNodeUrl ?? `${url}/tron`,
+    localTestChain: tron !== null,
+    ...(tron ? { scanFromBlock: 0 } : {}),
+    ...(options.exchangeHotWalletKey ? { hotWalletSecretHex: options.exchangeHotWalletKey } : {}),
+    limits: {
+      ...(options.exchangeDailyLimitUnits ? { daily_limit_units: options.exchangeDailyLimitUnits } : {}),
+      ...(options.exchangeLimitWindowMs ? { window_ms: options.exchangeLimitWindowMs } : {}),
+    },
+  });
+  exchange = started;
+  closers.push(() => started.close()); // closed first: before the chain and the ledger it uses
+  // On the test chain the hot wallet gets TRX for its fees (a real one is funded by its operator).
+  const hot = started.hotWallet.hex as Parameters<NonNullable<typeof tron>['fund']>[0];
+  if (tron && (tron.chain.account(hot)?.balance_sun ?? 0n) < HOT_WALLET_MIN_TEST_SUN) tron.fund(hot, 0n, HOT_WALLET_TEST_SUN);
   return {
     url,
     port,

@@ -41,7 +41,7 @@ export interface TronNode {
   readonly app: Hono;
   readonly chain: TronChain;
   readonly faucetAddress: HexAddress;
-  /** Sends test TRX and BTT from the faucet to `address`; returns the two broadcast results. */
+  /** Sends test TRX and BTT from the faucet to `address` (a zero amount is skipped); returns the broadcast results. */
   fund(address: HexAddress, btt?: bigint, trx_sun?: bigint): BroadcastResult[];
   close(): void;
 }
@@ -68,8 +68,8 @@ export function createTronNode(options: TronNodeOptions = {}): TronNode {
   timer?.unref();
 
   const fund = (address: HexAddress, btt = FAUCET_BTT_UNITS, trx_sun = FAUCET_TRX_SUN): BroadcastResult[] => [
-    chain.broadcast(signTransfer(buildTransfer({ owner: faucetAddress, to: address, amount: trx_sun }, chain.head), faucetSecret)),
-    chain.broadcast(signTransfer(buildTransfer({ owner: faucetAddress, to: address, amount: btt, asset: BTT_TOKEN_ID }, chain.head), faucetSecret)),
+    ...(trx_sun > 0n ? [chain.broadcast(signTransfer(buildTransfer({ owner: faucetAddress, to: address, amount: trx_sun }, chain.head), faucetSecret))] : []),
+    ...(btt > 0n ? [chain.broadcast(signTransfer(buildTransfer({ owner: faucetAddress, to: address, amount: btt, asset: BTT_TOKEN_ID }, chain.head), faucetSecret))] : []),
   ];
 
   const app = new Hono();
