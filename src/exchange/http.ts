@@ -6,7 +6,7 @@ import type { ExchangeLimits } from './context.ts';
 import { CONFIRMATIONS_REQUIRED, type DepositStatus } from './deposits.ts';
 import type { Exchange } from './exchange.ts';
 import { EXCHANGE_OPENAPI } from './openapi.ts';
-import { accountParam, EXCHANGE_ERROR_STATUS, ExchangeApiError, type ExchangeErrorCode, parseBody, parseDeposit, parseWithdrawal, txIdParam } from './requests.ts';
+import { accountParam, EXCHANGE_ERROR_STATUS, ExchangeApiError, MAX_EXCHANGE_BODY_BYTES, type ExchangeErrorCode, parseBody, parseDeposit, parseWithdrawal, txIdParam } from './requests.ts';
 import type { DepositRow } from './store.ts';
 import type { WithdrawalView } from './withdrawals.ts';
 import { BTT_TOKEN_ID } from './tron-client.ts';
@@ -54,7 +54,7 @@ export function createExchangeApp(exchange: Exchange, info: ExchangeHttpInfo): H
   const body = async (c: Context) => {
     if (!JSON_CONTENT_TYPE_RE.test(c.req.header('content-type') ?? '')) throw new ExchangeApiError('unsupported_media_type', 'send Content-Type: application/json');
     const declared = Number(c.req.header('content-length') ?? 0);
-    if (declared > 2 * 1024) throw new ExchangeApiError('body_too_large');
+    if (declared > MAX_EXCHANGE_BODY_BYTES) throw new ExchangeApiError('body_too_large', `bodies are limited to ${MAX_EXCHANGE_BODY_BYTES} bytes`);
     return parseBody(await c.req.text());
   };
   const deposit = async (c: Context, tx_id: string) => {

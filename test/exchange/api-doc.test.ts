@@ -13,6 +13,13 @@ describe('exchange OpenAPI document', () => {
       expect([...documented].sort()).toEqual([...served].sort());
       expect(await h.api('GET', '/openapi.json')).toMatchObject({ status: 200, json: { openapi: '3.1.0' } });
       expect(await h.api('GET', '/nope')).toMatchObject({ status: 404, json: { error: 'not_found' } });
+      expect(await h.api('GET', '/withdrawals/xyz')).toMatchObject({ status: 400, json: { error: 'invalid_field' } });
+      expect(await h.api('GET', `/withdrawals/${'ab'.repeat(32)}`)).toMatchObject({ status: 404, json: { error: 'unknown_withdrawal' } });
+      expect(await h.api('GET', '/accounts/not-a-key/transfers')).toMatchObject({ status: 400, json: { error: 'invalid_field' } });
+      expect(await h.api('GET', '/deposits/XYZ')).toMatchObject({ status: 400, json: { error: 'invalid_field' } });
+      expect(await h.api('POST', '/deposits', JSON.stringify({ tx_id: 'ab'.repeat(32), pad: 'x'.repeat(4_000) }))).toMatchObject({ status: 413, json: { error: 'body_too_large' } });
+      const plain = await h.exchange.app.request('/deposits', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });
+      expect(plain.status).toBe(415);
     } finally {
       await h.close();
     }
