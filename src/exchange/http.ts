@@ -79,7 +79,10 @@ export function createExchangeApp(exchange: Exchange, info: ExchangeHttpInfo): H
   app.post('/deposits', async (c) => deposit(c, parseDeposit(await body(c))));
   app.get('/deposits/:tx_id', async (c) => deposit(c, txIdParam(c.req.param('tx_id'))));
   app.post('/withdrawals', async (c) => {
-    const result = await exchange.withdraw(parseWithdrawal(await body(c), info.limits));
+    const request = parseWithdrawal(await body(c), info.limits);
+    // TRON refuses a transfer to oneself: such a payment could never be made, so it is never accepted.
+    if (request.to_address_hex === exchange.ctx.tron.hot_hex) throw new ExchangeApiError('invalid_address', 'to_address: the exchange cannot pay itself');
+    const result = await exchange.withdraw(request);
     if (!result.ok) throw new ExchangeApiError(apiCode(result.code));
     const view = await exchange.withdrawal(result.id);
     return c.json(view ? withdrawalJson(view) : { id: result.id }, 201);

@@ -109,6 +109,7 @@ describe('exchange withdrawals', () => {
     const cases: Array<[Record<string, unknown>, number, string]> = [
       [{ ...good, to_address: badChecksum }, 400, 'invalid_address'],
       [{ ...good, to_address: '41'.padEnd(42, '0') }, 400, 'invalid_address'],
+      [await h.signedWithdrawal(u.signer, u.key, h.exchange.hotWallet.base58, 10n * BTT, 1n), 400, 'invalid_address'],
       [{ ...good, amount_units: String(101n * BTT) }, 400, 'amount_exceeds_limit'],
       [{ ...good, amount_units: '1' }, 400, 'amount_below_minimum'],
       [{ ...good, amount_units: String(11n * BTT) }, 401, 'invalid_signature'],
