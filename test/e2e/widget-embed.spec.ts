@@ -4,42 +4,16 @@
 // while the host page's scripts — even one that captures the widget's closed shadow root — cannot reach it. A
 // visitor whose wallet is funded consents in the embed: Speed goes on for the torrent and the paid seeder earns,
 // never more than the cap.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { expect, test, type BrowserContext, type Frame, type Page } from '@playwright/test';
+import type { Server } from 'node:http';
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { RESERVE_UNITS_PER_KIB } from './peer-helpers.ts';
 import { openStreamLab, playedPast, seedpayUrl, seedTestVideo } from './stream-helpers.ts';
 import { createWallet, PASSWORD, walletAddresses } from './wallet-helpers.ts';
+import { embedFrame, hostPage, hostReach, serveHost } from './widget-helpers.ts';
 
 /** The visitor's cap in the paid test: 0.05 BTT buys 500 KiB at the seeder's reserve price, less than the video. */
 const CAP_BTT = '0.05';
 const CAP_UNITS = 50_000n;
-
-function hostPage(seedpay: string, magnet: string): string {
-  const attr = magnet.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
-  return `<!doctype html><html><head><meta charset="utf-8"><title>A blog about trees</title>
-<script>
-  // A hostile host: keeps every shadow root, closed or not, and every phase the widget reports.
-  window.capturedRoots = [];
-  const attach = Element.prototype.attachShadow;
-  Element.prototype.attachShadow = function (init) { const root = attach.call(this, init); window.capturedRoots.push(root); return root; };
-  window.phases = [];
-</script>
-<script src="${seedpay}/widget.js" async></script></head>
-<body><h1>Trees</h1>
-<seedpay-player magnet="${attr}" muted autoplay></seedpay-player>
-<script>document.querySelector('seedpay-player').addEventListener('seedpay-phase', (e) => window.phases.push('el:' + e.detail.phase));</script>
-</body></html>`;
-}
-
-async function serveHost(html: string): Promise<{ server: Server; url: string }> {
-  const server = createServer((_req, res) => {
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-    res.end(html);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
-}
 
 /** A visitor's tab on the host page (served from another port), with the page errors it collects. */
 async function visitHost(visitor: BrowserContext, magnet: string): Promise<{ host: { server: Server; url: string }; page: Page; errors: string[] }> {
@@ -48,11 +22,6 @@ async function visitHost(visitor: BrowserContext, magnet: string): Promise<{ hos
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   return { host, page, errors };
-}
-
-async function embedFrame(page: Page): Promise<Frame> {
-  await expect.poll(() => page.frames().some((f) => f.url().includes('/embed.html?')), { timeout: 30_000 }).toBe(true);
-  return page.frames().find((f) => f.url().includes('/embed.html?')) as Frame;
 }
 
 test('a third-party page embeds the widget, plays the video, and cannot reach the wallet', async ({ browser }) => {
@@ -83,26 +52,11 @@ test('a third-party page embeds the widget, plays the video, and cannot reach th
     await expect(consent.getByRole('button', { name: 'Pay up to 1 BTT' })).toBeVisible();
     expect(await frame.evaluate(async () => (await indexedDB.databases()).map((d) => d.name))).toContain('seedpay-wallet');
 
-    // The host's scripts: the iframe's document is out of reach even through a captured closed shadow root…
-    const reach = await page.evaluate(() => {
-      const roots = (window as unknown as { capturedRoots: ShadowRoot[] }).capturedRoots;
-      const iframe = roots[0]?.querySelector('iframe');
-      if (!iframe?.contentWindow) return 'no iframe';
-      try {
-        return `readable: ${iframe.contentWindow.document.title}`;
-      } catch (error) {
-        return (error as Error).name;
-      }
-    });
-    expect(reach).toBe('SecurityError');
-    // …and the host origin's own storage holds nothing of Seedpay's.
-    const hostStorage = await page.evaluate(async () => ({
-      databases: (await indexedDB.databases()).map((d) => d.name),
-      local: localStorage.length,
-      caches: await caches.keys(),
-      workers: (await navigator.serviceWorker.getRegistrations()).length,
-    }));
-    expect(hostStorage).toEqual({ databases: [], local: 0, caches: [], workers: 0 });
+    // The host's scripts: the iframe's document is out of reach even through a captured closed shadow root, and the
+    // host origin's own storage holds nothing of Seedpay's.
+    const reach = await hostReach(page);
+    expect(reach.iframe).toBe('SecurityError');
+    expect(reach.storage).toEqual({ databases: [], local: 0, caches: [], workers: 0 });
     expect(errors).toEqual([]);
   } finally {
     host.server.close();
