@@ -9,6 +9,7 @@ import type { BridgeResult, SignedWithdrawal } from '../ledger/service.ts';
 import { ExchangeInvariantError, type ExchangeContext } from './context.ts';
 import { planQueue, windowOf } from './queue.ts';
 import type { WithdrawalRow } from './store.ts';
+import type { BlockRef } from './tron-client.ts';
 
 /** Rows handled per state per tick. */
 export const MAX_WITHDRAWALS_PER_TICK = 500;
@@ -72,7 +73,7 @@ async function sign(ctx: ExchangeContext, w: WithdrawalRow, window: number | nul
 }
 
 /** Follows a withdrawal being paid: final once an attempt is solidified; another attempt or a refund once all are dead. */
-async function follow(ctx: ExchangeContext, w: WithdrawalRow): Promise<void> {
+async function follow(ctx: ExchangeContext, w: WithdrawalRow, solid: BlockRef, head: BlockRef): Promise<void> {
   const attempts = ctx.store.attemptsOf(w.id);
   for (const a of attempts) {
     if ((await ctx.tron.blockOf(a.tx_id, true)) === null) continue;
@@ -81,7 +82,6 @@ async function follow(ctx: ExchangeContext, w: WithdrawalRow): Promise<void> {
     ctx.store.setWithdrawal(w.id, 'completed', { paid_tx_id: a.tx_id, settled_at_ms: Math.floor(ctx.now()) });
     return;
   }
-  const [solid, head] = [await ctx.tron.solidHead(), await ctx.tron.head()];
   let alive = false;
   for (const a of attempts) {
     if ((await ctx.tron.blockOf(a.tx_id, false)) !== null) {
@@ -107,7 +107,13 @@ async function follow(ctx: ExchangeContext, w: WithdrawalRow): Promise<void> {
 /** One pass: recover, follow payments, then start payments the window's limit allows, first come first served. */
 export async function processWithdrawals(ctx: ExchangeContext): Promise<void> {
   for (const w of ctx.store.withdrawalsIn('requested', MAX_WITHDRAWALS_PER_TICK)) await recoverRequested(ctx, w);
-  for (const w of ctx.store.withdrawalsIn('paying', MAX_WITHDRAWALS_PER_TICK)) await follow(ctx, w);
+  const paying = ctx.store.withdrawalsIn('paying', MAX_WITHDRAWALS_PER_TICK);
+  if (paying.length > 0) {
+    // Read once per tick: an older solid head only makes "provably dead" later, never sooner.
+    const solid = await ctx.tron.solidHead();
+    const head = await ctx.tron.head();
+    for (const w of paying) await follow(ctx, w, solid, head);
+  }
   const now = Math.floor(ctx.now());
   const window = windowOf(now, ctx.limits.window_ms);
   const queued = ctx.store.withdrawalsIn('queued', MAX_WITHDRAWALS_PER_TICK);
