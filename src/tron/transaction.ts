@@ -121,6 +121,10 @@ export function recoverSigner(txID: Uint8Array, signatureHex: string): HexAddres
 /** Parses, hashes and checks the signature of a broadcast body: the steps java-tron runs before TAPOS and balances. */
 export function checkSignedTransaction(body: unknown): TxCheck {
   if (!isRecord(body) || !isRecord(body.raw_data)) return { ok: false, code: 'OTHER_ERROR', message: 'raw_data is missing' };
+  // tronweb's encoder serializes the first contract only: any other would be shown but never signed or run.
+  if (!Array.isArray(body.raw_data.contract) || body.raw_data.contract.length !== 1) {
+    return { ok: false, code: 'OTHER_ERROR', message: 'exactly one contract per transaction' };
+  }
   let raw: Uint8Array;
   let transfer: DecodedTransfer;
   try {
