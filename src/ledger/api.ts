@@ -142,7 +142,7 @@ export class LedgerApi {
     const requestSigned = parse.verifySignedRequest(this.#d.verifier, this.ledger_id, signed);
     requestSigned.catch(() => undefined);
     const row = await this.#d.store.channel(request.channel_id);
-    const state = row && encodePaymentState({ channel_id: row.id, amount_units: request.amount_units, seq: request.seq });
+    const state = row && encodePaymentState({ channel_id: row.id, amount_units: request.amount_units, seq: request.seq }, row.context);
     const stateSigned = row && state ? this.#d.verifier.verify(request.payment_signature, state, hexToBytes(row.payer)) : null;
     stateSigned?.catch(() => undefined);
     await requestSigned;

@@ -6,7 +6,7 @@
 import type { PublicKeyHex } from '../protocol/ed25519.ts';
 import { depositRecordIdFor, withdrawalIdFor } from '../protocol/exchange-request.ts';
 import { TOTAL_SUPPLY_UNITS, type Units } from '../protocol/money.ts';
-import type { ChannelId } from '../protocol/payment-state.ts';
+import { NO_CONTEXT, type ChannelId } from '../protocol/payment-state.ts';
 import type { ReserveId } from './genesis.ts';
 import { assert } from './invariant.ts';
 import type { LedgerResultCode, LedgerView, StepResult } from './ledger.ts';
@@ -62,6 +62,7 @@ function record(id: ChannelId, payer: AccountId, payee: AccountId, amount_units:
     payee: payee as PublicKeyHex,
     escrow_units: amount_units,
     timeout_ms: HOLD_NEVER_EXPIRES_MS,
+    context: NO_CONTEXT, // a hold pays no session: no payment state is ever signed on it
     opened_at_ms: now_ms,
     expires_at_ms: HOLD_NEVER_EXPIRES_MS,
     state: open ? 'open' : 'closed',

@@ -3,7 +3,7 @@
 import type { PublicKeyHex } from '../protocol/ed25519.ts';
 import { channelIdFor } from '../protocol/ledger-request.ts';
 import { TOTAL_SUPPLY_UNITS, type Units } from '../protocol/money.ts';
-import type { ChannelId } from '../protocol/payment-state.ts';
+import type { ChannelId, SessionContext } from '../protocol/payment-state.ts';
 import { BRIDGE_RESULT_CODES, bridgeKeys, bridgeStep, type BridgeCommand } from './bridge.ts';
 import { AIRDROP_RESERVE_ID } from './genesis.ts';
 import type { JournalEvent } from './journal.ts';
@@ -46,7 +46,7 @@ interface Signed {
 
 export type Command =
   | ({ kind: 'transfer'; from: PublicKeyHex; to: PublicKeyHex; amount_units: Units } & Signed)
-  | ({ kind: 'channel_open'; payer: PublicKeyHex; payee: PublicKeyHex; escrow_units: Units; timeout_ms: number } & Signed)
+  | ({ kind: 'channel_open'; payer: PublicKeyHex; payee: PublicKeyHex; escrow_units: Units; timeout_ms: number; context: SessionContext } & Signed)
   | ({
       kind: 'channel_close';
       payee: PublicKeyHex;
@@ -166,6 +166,7 @@ function channelOpen(view: LedgerView, c: Of<'channel_open'>, now_ms: number, se
     payee: c.payee,
     escrow_units: c.escrow_units,
     timeout_ms: c.timeout_ms,
+    context: c.context,
     opened_at_ms: now_ms,
     expires_at_ms: now_ms + c.timeout_ms,
     state: 'open',
@@ -198,6 +199,7 @@ function channelOpen(view: LedgerView, c: Of<'channel_open'>, now_ms: number, se
         payee: c.payee,
         escrow_units: String(c.escrow_units),
         timeout_ms: c.timeout_ms,
+        context: c.context,
         expires_at_ms: channel.expires_at_ms,
         nonce: String(c.nonce),
         signature: c.signature,

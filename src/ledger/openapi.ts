@@ -64,8 +64,11 @@ export const OPENAPI_DOCUMENT = {
     '/channels': {
       post: {
         summary: 'Open a channel: escrow moves from the payer into the channel (signed by `payer`)',
-        description: 'The channel id is sha256("seedpay/channel-id/v1" || payer || nonce u64 BE), known before opening.',
-        requestBody: signedBody('Open.', { payer: hex64, payee: hex64, escrow_units: units, timeout_ms: { type: 'integer', minimum: 1000, maximum: 604800000 } }),
+        description: 'The channel id is sha256("seedpay/channel-id/v1" || payer || nonce u64 BE), known before opening. `context` binds the ' +
+          'channel to the one paid session it serves: every payment state on it is signed over it (for Speed, derived from the info hash).',
+        requestBody: signedBody('Open.', {
+          payer: hex64, payee: hex64, escrow_units: units, timeout_ms: { type: 'integer', minimum: 1000, maximum: 604800000 }, context: hex64,
+        }),
         responses: { 201: { description: 'opened', ...json(object({ entry: ref('Entry'), channel: ref('Channel') })) }, ...errors },
       },
     },
@@ -133,6 +136,7 @@ export const OPENAPI_DOCUMENT = {
         payee: hex64,
         escrow_units: units,
         timeout_ms: { type: 'integer' },
+        context: hex64,
         opened_at_ms: { type: 'integer' },
         expires_at_ms: { type: 'integer' },
         remaining_ms: { type: 'integer' },

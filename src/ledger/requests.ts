@@ -4,7 +4,7 @@ import { hexToBytes } from '@noble/hashes/utils.js';
 import { isPublicKeyHex, type PublicKeyHex } from '../protocol/ed25519.ts';
 import { encodeLedgerRequest, MAX_REQUEST_NONCE, requestSigner, type LedgerRequest } from '../protocol/ledger-request.ts';
 import { MAX_AMOUNT_UNITS, TOTAL_SUPPLY_UNITS, type Units } from '../protocol/money.ts';
-import { isChannelId, MAX_SEQ, type ChannelId } from '../protocol/payment-state.ts';
+import { isChannelId, isSessionContext, MAX_SEQ, type ChannelId, type SessionContext } from '../protocol/payment-state.ts';
 import { MAX_POW_NONCE, POW_CHALLENGE_BYTES } from '../protocol/pow.ts';
 import type { AsyncVerifier } from './verify-pool.ts';
 import { ApiError } from './errors.ts';
@@ -116,16 +116,22 @@ export function parseTransfer(body: Json): SignedRequest<Extract<LedgerRequest, 
 
 /** Timeout bounds are the domain's (timeout_out_of_range); here only the type and a sane ceiling. */
 export function parseChannelOpen(body: Json): SignedRequest<Extract<LedgerRequest, { kind: 'channel_open' }>> {
-  exactFields(body, ['payer', 'payee', 'escrow_units', 'timeout_ms', 'nonce', 'signature']);
+  exactFields(body, ['payer', 'payee', 'escrow_units', 'timeout_ms', 'context', 'nonce', 'signature']);
   const request = {
     kind: 'channel_open' as const,
     payer: publicKeyField(body.payer, 'payer'),
     payee: publicKeyField(body.payee, 'payee'),
     escrow_units: amountField(body.escrow_units, 'escrow_units'),
     timeout_ms: safeIntegerField(body.timeout_ms, 'timeout_ms', Number.MAX_SAFE_INTEGER),
+    context: contextField(body.context),
     nonce: nonceField(body.nonce),
   };
   return signed(request, body.signature);
+}
+
+function contextField(value: unknown): SessionContext {
+  if (!isSessionContext(value)) throw new ApiError('invalid_field', 'context: expected 64 lowercase hex characters (the session the channel pays for)');
+  return value;
 }
 
 export function parseChannelClose(body: Json, channel_id: ChannelId): SignedRequest<Extract<LedgerRequest, { kind: 'channel_close' }>> {

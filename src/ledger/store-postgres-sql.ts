@@ -18,6 +18,7 @@ CREATE TABLE IF NOT EXISTS channels (
   payee text NOT NULL,
   escrow_units bigint NOT NULL CHECK (escrow_units > 0),
   timeout_ms bigint NOT NULL,
+  context text NOT NULL DEFAULT '0000000000000000000000000000000000000000000000000000000000000000',
   opened_at_ms bigint NOT NULL,
   expires_at_ms bigint NOT NULL,
   state text NOT NULL CHECK (state IN ('open', 'closed', 'expired')),
@@ -29,6 +30,8 @@ CREATE TABLE IF NOT EXISTS channels (
   close_seq bigint,
   CHECK (state = 'open' OR paid_units + refund_units = escrow_units)
 );
+-- v2 payment states: a store from before the session context gains the column (old channels keep zeros).
+ALTER TABLE channels ADD COLUMN IF NOT EXISTS context text NOT NULL DEFAULT '0000000000000000000000000000000000000000000000000000000000000000';
 CREATE INDEX IF NOT EXISTS channels_open_by_expiry ON channels (expires_at_ms) WHERE state = 'open';
 CREATE TABLE IF NOT EXISTS journal (
   seq bigint PRIMARY KEY,
@@ -61,7 +64,7 @@ BEGIN
       FROM accounts a WHERE a.id = ANY(account_ids)), '[]'::json),
     'channels', coalesce((
       SELECT json_agg(json_build_object('id', c.id, 'payer', c.payer, 'payee', c.payee,
-        'escrow_units', c.escrow_units::text, 'timeout_ms', c.timeout_ms::text, 'opened_at_ms', c.opened_at_ms::text,
+        'escrow_units', c.escrow_units::text, 'timeout_ms', c.timeout_ms::text, 'context', c.context, 'opened_at_ms', c.opened_at_ms::text,
         'expires_at_ms', c.expires_at_ms::text, 'state', c.state, 'paid_units', c.paid_units::text,
         'refund_units', c.refund_units::text, 'payment_seq', c.payment_seq, 'closed_at_ms', c.closed_at_ms::text,
         'open_seq', c.open_seq::text, 'close_seq', c.close_seq::text))
@@ -82,11 +85,11 @@ a AS (
     nonce = excluded.nonce, airdropped = excluded.airdropped
   RETURNING 1),
 c AS (
-  INSERT INTO channels (id, payer, payee, escrow_units, timeout_ms, opened_at_ms, expires_at_ms, state, paid_units,
+  INSERT INTO channels (id, payer, payee, escrow_units, timeout_ms, context, opened_at_ms, expires_at_ms, state, paid_units,
     refund_units, payment_seq, closed_at_ms, open_seq, close_seq)
-  SELECT id, payer, payee, escrow_units::bigint, timeout_ms::bigint, opened_at_ms::bigint, expires_at_ms::bigint, state,
+  SELECT id, payer, payee, escrow_units::bigint, timeout_ms::bigint, context, opened_at_ms::bigint, expires_at_ms::bigint, state,
     paid_units::bigint, refund_units::bigint, payment_seq, closed_at_ms::bigint, open_seq::bigint, close_seq::bigint
-  FROM json_to_recordset($2::json) AS x(id text, payer text, payee text, escrow_units text, timeout_ms text,
+  FROM json_to_recordset($2::json) AS x(id text, payer text, payee text, escrow_units text, timeout_ms text, context text,
     opened_at_ms text, expires_at_ms text, state text, paid_units text, refund_units text, payment_seq text,
     closed_at_ms text, open_seq text, close_seq text)
   ON CONFLICT (id) DO UPDATE SET state = excluded.state, paid_units = excluded.paid_units,

@@ -2,7 +2,7 @@
 // safe-integers mode) and become bigint here; booleans arrive as boolean (pg) or 0/1 (SQLite). Nothing passes
 // through a float.
 import type { PublicKeyHex } from '../protocol/ed25519.ts';
-import type { ChannelId } from '../protocol/payment-state.ts';
+import { NO_CONTEXT, type ChannelId, type SessionContext } from '../protocol/payment-state.ts';
 import type { AccountId, AccountRow, ChannelRow, JournalEntry } from './store.ts';
 
 export type Raw = Record<string, unknown>;
@@ -28,6 +28,7 @@ export function toChannel(r: Raw): ChannelRow {
     payee: r.payee as PublicKeyHex,
     escrow_units: big(r.escrow_units),
     timeout_ms: int(r.timeout_ms),
+    context: (r.context ?? NO_CONTEXT) as SessionContext,
     opened_at_ms: int(r.opened_at_ms),
     expires_at_ms: int(r.expires_at_ms),
     state: r.state as ChannelRow['state'],

@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS channels (
   payee TEXT NOT NULL,
   escrow_units INTEGER NOT NULL CHECK (escrow_units > 0),
   timeout_ms INTEGER NOT NULL,
+  context TEXT NOT NULL DEFAULT '0000000000000000000000000000000000000000000000000000000000000000',
   opened_at_ms INTEGER NOT NULL,
   expires_at_ms INTEGER NOT NULL,
   state TEXT NOT NULL CHECK (state IN ('open', 'closed', 'expired')),
@@ -79,9 +80,9 @@ export const WRITE_SQL = {
     VALUES (@id, @balance_units, @escrow_units, @nonce, @airdropped, @created_at_ms)
     ON CONFLICT (id) DO UPDATE SET balance_units = excluded.balance_units, escrow_units = excluded.escrow_units,
       nonce = excluded.nonce, airdropped = excluded.airdropped`,
-  putChannel: `INSERT INTO channels (id, payer, payee, escrow_units, timeout_ms, opened_at_ms, expires_at_ms, state,
+  putChannel: `INSERT INTO channels (id, payer, payee, escrow_units, timeout_ms, context, opened_at_ms, expires_at_ms, state,
       paid_units, refund_units, payment_seq, closed_at_ms, open_seq, close_seq)
-    VALUES (@id, @payer, @payee, @escrow_units, @timeout_ms, @opened_at_ms, @expires_at_ms, @state,
+    VALUES (@id, @payer, @payee, @escrow_units, @timeout_ms, @context, @opened_at_ms, @expires_at_ms, @state,
       @paid_units, @refund_units, @payment_seq, @closed_at_ms, @open_seq, @close_seq)
     ON CONFLICT (id) DO UPDATE SET state = excluded.state, paid_units = excluded.paid_units,
       refund_units = excluded.refund_units, payment_seq = excluded.payment_seq,

@@ -41,6 +41,9 @@ export class SqliteStore extends SqliteReads implements Store {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.exec(SQLITE_SCHEMA);
+    // v2 payment states: a store from before the session context gains the column (old channels keep zeros).
+    const columns = db.pragma('table_info(channels)') as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === 'context')) db.exec(`ALTER TABLE channels ADD COLUMN context TEXT NOT NULL DEFAULT '${'0'.repeat(64)}'`);
     db.close();
     return new SqliteStore(open(path, false), open(path, true));
   }

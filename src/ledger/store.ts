@@ -2,7 +2,7 @@
 // Decisions are made by the pure domain (ledger.ts) inside `transact`; a store only locks, loads and writes.
 import type { PublicKeyHex } from '../protocol/ed25519.ts';
 import type { Units } from '../protocol/money.ts';
-import type { ChannelId } from '../protocol/payment-state.ts';
+import type { ChannelId, SessionContext } from '../protocol/payment-state.ts';
 import type { ReserveId } from './genesis.ts';
 
 export type AccountId = PublicKeyHex | ReserveId;
@@ -26,6 +26,8 @@ export interface ChannelRow {
   readonly payee: PublicKeyHex;
   readonly escrow_units: Units;
   readonly timeout_ms: number;
+  /** The session every payment state on this channel is signed over (payment-state.ts); zeros for channels from before v2. */
+  readonly context: SessionContext;
   readonly opened_at_ms: number;
   readonly expires_at_ms: number;
   readonly state: ChannelState;

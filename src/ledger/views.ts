@@ -18,6 +18,8 @@ export interface ChannelView {
   payee: string;
   escrow_units: string;
   timeout_ms: number;
+  /** The session the channel pays (every payment state on it is signed over this). */
+  context: string;
   opened_at_ms: number;
   expires_at_ms: number;
   /** Time the payee has left to close; 0 once closed or expired. */
@@ -59,6 +61,7 @@ export function channelView(row: ChannelRow, now_ms: number): ChannelView {
     payee: row.payee,
     escrow_units: String(row.escrow_units),
     timeout_ms: row.timeout_ms,
+    context: row.context,
     opened_at_ms: row.opened_at_ms,
     expires_at_ms: row.expires_at_ms,
     remaining_ms: row.state === 'open' ? Math.max(0, row.expires_at_ms - now_ms) : 0,

@@ -11,7 +11,8 @@ import { banUntil, isLateBeyondBan } from '../protocol/bans.ts';
 import { sessionActionOnBid, type SessionView } from '../protocol/round-outcome.ts';
 import type { SpeedMessage } from '../protocol/messages.ts';
 import type { Units } from '../protocol/money.ts';
-import { encodePaymentState, type ChannelId, type SignedPaymentState } from '../protocol/payment-state.ts';
+import { encodePaymentState, type ChannelId, type SessionContext, type SignedPaymentState } from '../protocol/payment-state.ts';
+import { speedContext } from '../protocol/session-context.ts';
 import type { SpeedContext } from './speed-context.ts';
 import type { SpeedExtension } from './speed-extension.ts';
 import { ServingGate } from './speed-gate.ts';
@@ -45,6 +46,8 @@ export class ProviderSession {
   payee: PayeeState | null;
   #deps: ProviderDeps;
   readonly #gate: ServingGate;
+  /** What this session sells: its torrent. A channel bound to anything else is not a channel for this session. */
+  readonly #context: SessionContext;
 
   constructor(wire: Wire, ext: SpeedExtension, payer_key: PublicKeyHex, deps: ProviderDeps, resumed: PayeeState | null) {
     this.wire = wire;
@@ -52,6 +55,7 @@ export class ProviderSession {
     this.payer_key = payer_key;
     this.#deps = deps;
     this.payee = resumed;
+    this.#context = speedContext(deps.info_hash);
     this.#gate = new ServingGate(wire, {
       payee: () => this.payee,
       crank: (event) => this.crank(event),
@@ -265,7 +269,8 @@ export class ProviderSession {
     let info: LedgerChannel | null = null;
     try {
       const ch = await this.#deps.ctx.ledger?.channel(channel_id);
-      if (ch) {
+      // A channel opened for another torrent (or another service) pays that session only: as if it did not exist.
+      if (ch && ch.context === this.#context) {
         info = {
           channel_id: ch.channel_id, payer_key: ch.payer, payee_key: ch.payee, escrow_units: ch.escrow_units,
           expires_at_ms: ch.expires_at_ms, open: ch.state === 'open',
@@ -278,7 +283,7 @@ export class ProviderSession {
   }
 
   async #verify(payment: SignedPaymentState, payer_key: PublicKeyHex): Promise<void> {
-    const ok = await this.#deps.ctx.verifier.verify(payment.signature, encodePaymentState(payment), publicKeyFromHex(payer_key));
+    const ok = await this.#deps.ctx.verifier.verify(payment.signature, encodePaymentState(payment, this.#context), publicKeyFromHex(payer_key));
     this.crank({ type: 'payment_verified', payment, ok });
   }
 }

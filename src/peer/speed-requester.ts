@@ -8,7 +8,8 @@ import {
 import { banUntil } from '../protocol/bans.ts';
 import type { BidMessage, BidResponseMessage } from '../protocol/messages.ts';
 import type { Units } from '../protocol/money.ts';
-import { signPaymentState, type ChannelId } from '../protocol/payment-state.ts';
+import { signPaymentState, type ChannelId, type SessionContext } from '../protocol/payment-state.ts';
+import { speedContext } from '../protocol/session-context.ts';
 import type { SpeedContext } from './speed-context.ts';
 import type { SpeedExtension } from './speed-extension.ts';
 import type { Wire } from './wire.ts';
@@ -35,6 +36,8 @@ export class RequesterSession {
   payer: PayerState | null = null;
   payee_key: PublicKeyHex | null = null;
   #deps: RequesterDeps;
+  /** What our channels to this provider pay for: this torrent (every state is signed over it). */
+  readonly #context: SessionContext;
   #chain: Promise<void> = Promise.resolve();
   #closed = false;
 
@@ -42,6 +45,7 @@ export class RequesterSession {
     this.wire = wire;
     this.ext = ext;
     this.#deps = deps;
+    this.#context = speedContext(deps.info_hash);
   }
 
   get paid_units(): Units {
@@ -104,7 +108,7 @@ export class RequesterSession {
           // the reload came between saving it and sending it. The provider ignores a state it already has.
           this.ext.send({ type: 'channel', channel_id: ch.channel_id });
           if (ch.seq > 0n) {
-            const last = await signPaymentState(signer, { channel_id: ch.channel_id, amount_units: ch.amount_units, seq: ch.seq });
+            const last = await signPaymentState(signer, { channel_id: ch.channel_id, amount_units: ch.amount_units, seq: ch.seq }, this.#context);
             this.#deps.paid(ch.channel_id, ch.amount_units, null); // the torrent's record may have missed it at the reload
             this.ext.send({ type: 'payment', ...last });
           }
@@ -186,7 +190,7 @@ export class RequesterSession {
         let opened: { channel_id: ChannelId; escrow_units: Units; expires_at_ms: number } | null = null;
         try {
           opened = await ctx.signedCall((ledger, signer) =>
-            ledger.openChannel(signer, { payee: effect.payee_key, escrow_units: effect.escrow_units, timeout_ms: effect.timeout_ms }));
+            ledger.openChannel(signer, { payee: effect.payee_key, escrow_units: effect.escrow_units, timeout_ms: effect.timeout_ms, context: this.#context }));
         } catch (error) {
           ctx.wallet({ kind: 'channel_open_failed', info_hash, payee: effect.payee_key, message: (error as Error).message.slice(0, 1000) });
         }
@@ -209,7 +213,7 @@ export class RequesterSession {
       case 'pay': {
         const signer = ctx.signer;
         if (!signer || !this.payer || !this.payee_key) return;
-        const signed = await signPaymentState(signer, effect.state);
+        const signed = await signPaymentState(signer, effect.state, this.#context);
         // Saved before it leaves: after a reload we resume from this state and never pay a piece twice.
         await this.#deps.persist(this.payee_key, this.payer);
         ctx.recordSpend(info_hash, effect.delta_units);

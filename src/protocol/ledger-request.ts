@@ -4,7 +4,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { abytes, isPublicKeyHex, PUBLIC_KEY_BYTES, SIGNATURE_BYTES, type PublicKeyHex, type Signer } from './ed25519.ts';
 import { MAX_AMOUNT_UNITS, type Units } from './money.ts';
-import { channelIdFromBytes, channelIdToBytes, MAX_SEQ, type ChannelId } from './payment-state.ts';
+import { channelIdFromBytes, channelIdToBytes, isSessionContext, MAX_SEQ, type ChannelId, type SessionContext } from './payment-state.ts';
 import { MAX_POW_NONCE, POW_CHALLENGE_BYTES } from './pow.ts';
 
 export const LEDGER_REQUEST_DOMAIN = 'seedpay/ledger-request/v1';
@@ -34,6 +34,8 @@ export interface ChannelOpenRequest {
   readonly payee: PublicKeyHex;
   readonly escrow_units: Units;
   readonly timeout_ms: number;
+  /** What the channel pays for (payment-state.ts): every payment state on it is signed over this context. */
+  readonly context: SessionContext;
   readonly nonce: bigint;
 }
 
@@ -80,6 +82,11 @@ function u64(value: bigint, max: bigint, title: string): Uint8Array {
   return out;
 }
 
+function sessionContextBytes(context: SessionContext): Uint8Array {
+  if (!isSessionContext(context)) throw new TypeError('context: expected 64 lowercase hex characters');
+  return hexToBytes(context);
+}
+
 function key(hex: PublicKeyHex, title: string): Uint8Array {
   if (!isPublicKeyHex(hex)) throw new TypeError(`${title}: expected 64 lowercase hex characters`);
   return hexToBytes(hex);
@@ -95,6 +102,7 @@ function body(request: LedgerRequest): Uint8Array[] {
         key(request.payee, 'payee'),
         u64(request.escrow_units, MAX_AMOUNT_UNITS, 'escrow_units'),
         u64(BigInt(request.timeout_ms), MAX_AMOUNT_UNITS, 'timeout_ms'),
+        sessionContextBytes(request.context),
       ];
     case 'channel_close':
       return [
@@ -115,7 +123,7 @@ function body(request: LedgerRequest): Uint8Array[] {
 /**
  * domain tag || ledger id (32) || kind tag (1) || signer public key (32) || nonce (u64 BE) || kind fields:
  *   transfer:      to (32) || amount_units (u64)
- *   channel_open:  payee (32) || escrow_units (u64) || timeout_ms (u64)
+ *   channel_open:  payee (32) || escrow_units (u64) || timeout_ms (u64) || context (32)
  *   channel_close: channel_id (32) || amount_units (u64) || seq (u64) || payer's payment signature (64)
  *   airdrop_claim: challenge (32) || pow_nonce (u64)
  */

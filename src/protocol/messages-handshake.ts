@@ -5,8 +5,14 @@ import { PUBLIC_KEY_BYTES, isPublicKeyHex, type PublicKeyHex } from './ed25519.t
 import { LEDGER_ID_BYTES, SPEED_EXTENSION_NAME } from './messages.ts';
 import { failure, type Result } from './messages-validate.ts';
 
-/** The version this implementation speaks. Versions only add; a breaking change takes a new extension name. */
-export const SPEED_PROTOCOL_VERSION = 1;
+/**
+ * The version this implementation speaks. Version 2 binds every payment state to its session (payment-state.ts v2);
+ * version 1's states are not accepted, so a peer below MIN_PROTOCOL_VERSION runs as legacy. From 2 on, versions only
+ * add; a later breaking change takes a new extension name.
+ */
+export const SPEED_PROTOCOL_VERSION = 2;
+/** The oldest version this implementation pays and accepts payments with. */
+export const MIN_PROTOCOL_VERSION = 2;
 /** Versions are small counters; anything larger is garbage, not a future release. */
 export const MAX_PROTOCOL_VERSION = 65_535;
 
@@ -68,13 +74,18 @@ export function parseHandshake(extended: unknown): Result<SpeedHandshake> {
 
 export type Negotiation =
   | { readonly speed: true; readonly version: number }
-  | { readonly speed: false; readonly reason: 'no_extension' | 'ledger_mismatch' };
+  | { readonly speed: false; readonly reason: 'no_extension' | 'ledger_mismatch' | 'version_unsupported' };
 
-/** Whether Speed runs on a wire: both sides must announce it on the same ledger; the lower version wins. */
+/**
+ * Whether Speed runs on a wire: both sides must announce it on the same ledger; the lower version wins, and must be
+ * one this implementation still pays with (MIN_PROTOCOL_VERSION), or the wire runs as plain BitTorrent.
+ */
 export function negotiate(local: SpeedHandshake, remote: Result<SpeedHandshake>): Negotiation {
   if (!remote.ok) return { speed: false, reason: 'no_extension' };
   if (remote.value.ledger_id !== local.ledger_id) return { speed: false, reason: 'ledger_mismatch' };
-  return { speed: true, version: Math.min(local.version, remote.value.version) };
+  const version = Math.min(local.version, remote.value.version);
+  if (version < MIN_PROTOCOL_VERSION) return { speed: false, reason: 'version_unsupported' };
+  return { speed: true, version };
 }
 
 /** Own-property read: the `bencode` package decodes dicts into plain objects, where `__proto__` is a hazard. */

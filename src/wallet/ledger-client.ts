@@ -4,7 +4,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { toPublicKeyHex, type PublicKeyHex, type Signer } from '../protocol/ed25519.ts';
 import { channelIdFor, signLedgerRequest, type LedgerRequest } from '../protocol/ledger-request.ts';
 import type { Units } from '../protocol/money.ts';
-import type { ChannelId, SignedPaymentState } from '../protocol/payment-state.ts';
+import { NO_CONTEXT, type ChannelId, type SessionContext, type SignedPaymentState } from '../protocol/payment-state.ts';
 
 export interface LedgerClientOptions {
   /** e.g. "http://127.0.0.1:8080/ledger" (no trailing slash needed). */
@@ -42,6 +42,8 @@ export interface Channel {
   payee: PublicKeyHex;
   escrow_units: Units;
   timeout_ms: number;
+  /** The session this channel pays (payment states are signed over it). */
+  context: SessionContext;
   opened_at_ms: number;
   expires_at_ms: number;
   remaining_ms: number;
@@ -183,12 +185,18 @@ export class LedgerClient {
     return { from: toAccount(json.from as Json), to: toAccount(json.to as Json) };
   }
 
-  /** Opens a channel; its id (derivable in advance with channelIdFor) is in the returned channel. */
-  async openChannel(signer: Signer, args: { payee: PublicKeyHex; escrow_units: Units; timeout_ms: number; nonce?: bigint }): Promise<Channel> {
+  /**
+   * Opens a channel; its id (derivable in advance with channelIdFor) is in the returned channel. `context` binds it to
+   * the one session it pays (session-context.ts); without it the channel is unbound (zeros), as in closed worlds.
+   */
+  async openChannel(
+    signer: Signer, args: { payee: PublicKeyHex; escrow_units: Units; timeout_ms: number; context?: SessionContext; nonce?: bigint },
+  ): Promise<Channel> {
     const payer = toPublicKeyHex(signer.publicKey);
     const nonce = args.nonce ?? this.#nextNonce();
-    const request = { kind: 'channel_open' as const, payer, payee: args.payee, escrow_units: args.escrow_units, timeout_ms: args.timeout_ms, nonce };
-    const wire = { payer, payee: args.payee, escrow_units: String(args.escrow_units), timeout_ms: args.timeout_ms };
+    const context = args.context ?? NO_CONTEXT;
+    const request = { kind: 'channel_open' as const, payer, payee: args.payee, escrow_units: args.escrow_units, timeout_ms: args.timeout_ms, context, nonce };
+    const wire = { payer, payee: args.payee, escrow_units: String(args.escrow_units), timeout_ms: args.timeout_ms, context };
     const json = await this.#call('POST', '/channels', await this.#signed(signer, request, wire));
     const channel = toChannel(json.channel as Json);
     if (channel.channel_id !== channelIdFor(payer, nonce)) throw new LedgerApiError(200, 'malformed_response', 'unexpected channel id');

@@ -7,6 +7,7 @@ import { ledgerVerifier } from '../../src/ledger/ledger-key.ts';
 import { channelIdFor } from '../../src/protocol/ledger-request.ts';
 import { TOTAL_SUPPLY_UNITS } from '../../src/protocol/money.ts';
 import { signPaymentState } from '../../src/protocol/payment-state.ts';
+import { speedContext } from '../../src/protocol/session-context.ts';
 import { LedgerApiError } from '../../src/wallet/ledger-client.ts';
 import { createFixture, newSigner, solve, unsolved, TEST_AIRDROP_UNITS, type Fixture, type StoreKind } from './helpers/ledger.ts';
 import { startPg } from './helpers/pg.ts';
@@ -110,6 +111,23 @@ describe.each(kinds)('ledger API on %s', (kind) => {
     expect(await f.client.account(payee.key)).toMatchObject({ balance_units: 300n });
     expect(await f.client.account(payer.key)).toMatchObject({ balance_units: TEST_AIRDROP_UNITS - 300n, escrow_units: 0n });
     expect(await refused(f.client.closeChannel(payee.signer, { state }))).toEqual({ status: 409, code: 'channel_closed' });
+    expect((await f.client.audit()).ok).toBe(true);
+  });
+
+  it('binds a channel to its session: a close is checked over the context the channel was opened with', async () => {
+    const payer = await f.funded();
+    const payee = await newSigner();
+    const context = speedContext('5a'.repeat(20));
+    const channel = await f.client.openChannel(payer.signer, { payee: payee.key, escrow_units: 1_000n, timeout_ms: 60_000, context });
+    expect(channel.context).toBe(context);
+    expect((await f.client.channel(channel.channel_id)).context).toBe(context);
+    // A state signed for another session (another torrent, or none) is not a payment on this channel.
+    const elsewhere = await signPaymentState(payer.signer, { channel_id: channel.channel_id, amount_units: 400n, seq: 1n }, speedContext('5b'.repeat(20)));
+    expect(await refused(f.client.closeChannel(payee.signer, { state: elsewhere }))).toEqual({ status: 400, code: 'invalid_payment_signature' });
+    const unbound = await signPaymentState(payer.signer, { channel_id: channel.channel_id, amount_units: 400n, seq: 1n });
+    expect(await refused(f.client.closeChannel(payee.signer, { state: unbound }))).toEqual({ status: 400, code: 'invalid_payment_signature' });
+    const state = await signPaymentState(payer.signer, { channel_id: channel.channel_id, amount_units: 400n, seq: 1n }, context);
+    expect(await f.client.closeChannel(payee.signer, { state })).toMatchObject({ state: 'closed', paid_units: 400n, context });
     expect((await f.client.audit()).ok).toBe(true);
   });
 

@@ -1,5 +1,6 @@
 // Hostile and malformed input on every endpoint, on both stores: a 4xx JSON error with a stable code, and the
 // journal head unchanged after each one (the final audit then proves no row moved either).
+import { speedContext } from '../../src/protocol/session-context.ts';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PublicKeyHex, Signer } from '../../src/protocol/ed25519.ts';
@@ -8,6 +9,9 @@ import { TOTAL_SUPPLY_UNITS } from '../../src/protocol/money.ts';
 import { signPaymentState, type ChannelId } from '../../src/protocol/payment-state.ts';
 import { createFixture, newSigner, solve, type Fixture, type StoreKind } from './helpers/ledger.ts';
 import { startPg } from './helpers/pg.ts';
+
+/** The session every channel here is bound to (what a Speed torrent would bind it to). */
+const CONTEXT = speedContext('cd'.repeat(20));
 
 const pg = startPg();
 afterAll(() => pg?.stop());
@@ -51,8 +55,8 @@ describe.each(kinds)('bad input on %s', (kind) => {
     validOpen = await signed(
       f,
       payer.signer,
-      { kind: 'channel_open', payer: payer.key, payee: payee.key, escrow_units: 5n, timeout_ms: 5_000, nonce: 100n },
-      { payer: payer.key, payee: payee.key, escrow_units: '5', timeout_ms: 5_000 },
+      { kind: 'channel_open', payer: payer.key, payee: payee.key, escrow_units: 5n, timeout_ms: 5_000, context: CONTEXT, nonce: 100n },
+      { payer: payer.key, payee: payee.key, escrow_units: '5', timeout_ms: 5_000, context: CONTEXT },
     );
     const pay = await signPaymentState(payer.signer, { channel_id: channel, amount_units: 10n, seq: 2n });
     validClose = await signed(
@@ -127,13 +131,18 @@ describe.each(kinds)('bad input on %s', (kind) => {
       ['negative escrow', 'POST', '/channels', o({ escrow_units: '-1' }), 400, 'invalid_field'],
       ['huge escrow', 'POST', '/channels', o({ escrow_units: '1'.repeat(30) }), 400, 'invalid_field'],
       ['payee changed after signing', 'POST', '/channels', o({ payee: payer.key }), 401, 'invalid_signature'],
+      ['context changed after signing', 'POST', '/channels', o({ context: 'ab'.repeat(32) }), 401, 'invalid_signature'],
+      ['context missing', 'POST', '/channels', o({ context: undefined }), 400, 'invalid_field'],
+      ['context not hex', 'POST', '/channels', o({ context: 'zz'.repeat(32) }), 400, 'invalid_field'],
+      ['context too short', 'POST', '/channels', o({ context: 'ab'.repeat(31) }), 400, 'invalid_field'],
     ]);
     const open = async (escrow_units: bigint, timeout_ms: number, to: PublicKeyHex, nonce: bigint) =>
-      signed(f, payer.signer, { kind: 'channel_open', payer: payer.key, payee: to, escrow_units, timeout_ms, nonce }, {
+      signed(f, payer.signer, { kind: 'channel_open', payer: payer.key, payee: to, escrow_units, timeout_ms, context: CONTEXT, nonce }, {
         payer: payer.key,
         payee: to,
         escrow_units: String(escrow_units),
         timeout_ms,
+        context: CONTEXT,
       });
     await expectRefused([
       ['timeout too short', 'POST', '/channels', await open(5n, 999, payee.key, 101n), 400, 'timeout_out_of_range'],

@@ -1,5 +1,6 @@
 // 250 conflicting requests at once over real HTTP, split across two ledger instances sharing one database (as two
 // processes would): opens from one account far beyond its balance, and every channel closed several times over.
+import { NO_CONTEXT } from '../../src/protocol/payment-state.ts';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PublicKeyHex, Signer } from '../../src/protocol/ed25519.ts';
@@ -55,8 +56,8 @@ describe.each(kinds)('concurrency on %s', (kind) => {
       for (let i = 0; i < OPENS; i++) {
         const payee = payees[i % CHANNELS]!;
         const nonce = BigInt(2 + i);
-        const request = { kind: 'channel_open' as const, payer: spender.key, payee: payee.key, escrow_units: OPEN_ESCROW_UNITS, timeout_ms: 60_000, nonce };
-        const wire = { payer: spender.key, payee: payee.key, escrow_units: String(OPEN_ESCROW_UNITS), timeout_ms: 60_000 };
+        const request = { kind: 'channel_open' as const, payer: spender.key, payee: payee.key, escrow_units: OPEN_ESCROW_UNITS, timeout_ms: 60_000, context: NO_CONTEXT, nonce };
+        const wire = { payer: spender.key, payee: payee.key, escrow_units: String(OPEN_ESCROW_UNITS), timeout_ms: 60_000, context: NO_CONTEXT };
         shots.push({ path: '/channels', body: await sign(ledgerId, spender.signer, request, wire), target: (i % 2) as 0 | 1, kind: 'open' });
       }
       for (let c = 0; c < CHANNELS; c++) {

@@ -1,5 +1,6 @@
 // The canonical signed-request encoding (src/protocol/ledger-request.ts): fixed layout, domain separation by ledger
 // and kind, any field change changes the bytes, and signatures verify on both Ed25519 paths.
+import { NO_CONTEXT } from '../../src/protocol/payment-state.ts';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -22,7 +23,7 @@ const HEAD = LEDGER_REQUEST_DOMAIN.length + 32 + 1 + 32 + 8;
 
 const requests: LedgerRequest[] = [
   { kind: 'transfer', from: A, to: B, amount_units: 5n, nonce: 7n },
-  { kind: 'channel_open', payer: A, payee: B, escrow_units: 1_000n, timeout_ms: 60_000, nonce: 8n },
+  { kind: 'channel_open', payer: A, payee: B, escrow_units: 1_000n, timeout_ms: 60_000, context: NO_CONTEXT, nonce: 8n },
   { kind: 'channel_close', payee: B, channel_id: CH, amount_units: 300n, seq: 3n, payment_signature: new Uint8Array(64).fill(9), nonce: 1n },
   { kind: 'airdrop_claim', public_key: A, challenge: new Uint8Array(32).fill(5), pow_nonce: 12_345, nonce: 1n },
 ];
@@ -39,7 +40,7 @@ describe('canonical ledger request encoding', () => {
     expect(bytesToHex(bytes.subarray(at, (at += 32)))).toBe(B);
     expect(bytesToHex(bytes.subarray(at, (at += 8)))).toBe('0000000000000005');
     expect(at).toBe(bytes.length);
-    expect(requests.map((r) => encodeLedgerRequest(LEDGER, r).length - HEAD)).toEqual([40, 48, 112, 40]);
+    expect(requests.map((r) => encodeLedgerRequest(LEDGER, r).length - HEAD)).toEqual([40, 80, 112, 40]);
   });
 
   it('binds the ledger id and the kind: the same fields under another ledger or kind are other bytes', () => {
@@ -74,7 +75,7 @@ describe('canonical ledger request encoding', () => {
       { kind: 'transfer', from: A, to: B, amount_units: 1n << 64n, nonce: 1n },
       { kind: 'transfer', from: A, to: B, amount_units: 1n, nonce: MAX_REQUEST_NONCE + 1n },
       { kind: 'transfer', from: 'AA'.repeat(32) as PublicKeyHex, to: B, amount_units: 1n, nonce: 1n },
-      { kind: 'channel_open', payer: A, payee: B, escrow_units: 1n, timeout_ms: 1.5, nonce: 1n },
+      { kind: 'channel_open', payer: A, payee: B, escrow_units: 1n, timeout_ms: 1.5, context: NO_CONTEXT, nonce: 1n },
       { kind: 'channel_close', payee: B, channel_id: CH, amount_units: 1n, seq: 1n, payment_signature: new Uint8Array(63), nonce: 1n },
       { kind: 'airdrop_claim', public_key: A, challenge: new Uint8Array(31), pow_nonce: 1, nonce: 1n },
       { kind: 'airdrop_claim', public_key: A, challenge: new Uint8Array(32), pow_nonce: -1, nonce: 1n },

@@ -1,6 +1,7 @@
 // Property: 10 runs × 1,000 random operations (10,000 in all) on the domain + SQLite store. After EVERY operation
 // the supply is conserved, the journal grew by exactly one entry iff the operation succeeded, and an incremental
 // audit (chain, signatures, replayed rows it touched) finds nothing; each run ends with a full audit.
+import { NO_CONTEXT } from '../../src/protocol/payment-state.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,7 +85,7 @@ async function runOps(ops: Op[]): Promise<void> {
           const payer = KEYS[o.who]!;
           const escrow_units = share(await available(payer), o.percent);
           const nonce = await nonceFor(payer, o.nonce);
-          command = { kind: 'channel_open', payer, payee: KEYS[o.to]!, escrow_units, timeout_ms: o.timeout_ms, nonce, signature: SIG };
+          command = { kind: 'channel_open', payer, payee: KEYS[o.to]!, escrow_units, timeout_ms: o.timeout_ms, context: NO_CONTEXT, nonce, signature: SIG };
           break;
         }
         case 'close': {

@@ -2,6 +2,7 @@
 // processes behind one PostgreSQL), concurrent opens and racing closes over HTTP, and the database raising 40001
 // or 40P01 just before COMMIT in a random quarter of all write transactions (after the writes, the worst moment).
 // Every transaction is retried whole; nothing acknowledged is lost, nothing is applied twice, supply is conserved.
+import { NO_CONTEXT } from '../../src/protocol/payment-state.ts';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -70,8 +71,9 @@ describe.runIf(pgServer !== null)('PostgreSQL with injected serialization failur
       for (let i = 0; i < OPENS; i++) {
         const nonce = BigInt(2 + i);
         const payee = payees[i % CHANNELS]!.key;
-        const request = { kind: 'channel_open' as const, payer: spender.key, payee, escrow_units: ESCROW_UNITS, timeout_ms: 60_000, nonce };
-        shots.push({ path: '/channels', body: await sign(ledgerId, spender.signer, request, { payer: spender.key, payee, escrow_units: String(ESCROW_UNITS), timeout_ms: 60_000 }), target: i % 2, kind: 'open', nonce });
+        const request = { kind: 'channel_open' as const, payer: spender.key, payee, escrow_units: ESCROW_UNITS, timeout_ms: 60_000, context: NO_CONTEXT, nonce };
+        const wire = { payer: spender.key, payee, escrow_units: String(ESCROW_UNITS), timeout_ms: 60_000, context: NO_CONTEXT };
+        shots.push({ path: '/channels', body: await sign(ledgerId, spender.signer, request, wire), target: i % 2, kind: 'open', nonce });
       }
       for (let c = 0; c < CHANNELS; c++) {
         for (const [nonce, amount, target] of [[1n, 100n, 0], [1n, 100n, 1], [2n, 250n, 1], [3n, 300n, 0]] as Array<[bigint, bigint, number]>) {

@@ -12,7 +12,7 @@ const LEDGER = 'ab'.repeat(32) as PublicKeyHex;
 const OTHER_LEDGER = 'cd'.repeat(32) as PublicKeyHex;
 
 function local(key: string, ledger_id = LEDGER): SpeedHandshake {
-  return { version: 1, ledger_id, payment_pk: key.repeat(32) as PublicKeyHex };
+  return { version: 2, ledger_id, payment_pk: key.repeat(32) as PublicKeyHex };
 }
 
 interface Side {

@@ -11,11 +11,15 @@ import type { SpeedExtension } from '../../src/peer/speed-extension.ts';
 import { PiecePins } from '../../src/peer/speed-pins.ts';
 import { ProviderSession } from '../../src/peer/speed-provider.ts';
 import { forgiveInFlight } from '../../src/protocol/channel-payee-end.ts';
+import { speedContext } from '../../src/protocol/session-context.ts';
 import type { BitFieldLike, Wire } from '../../src/peer/wire.ts';
 
 const PIECE = 32 * 1024;
 const BLOCK = 16 * 1024;
 const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+const INFO_HASH = 'ab'.repeat(20);
+/** The session the provider sells (its torrent): the ledger's channel and the payer's states are bound to it. */
+const CONTEXT = speedContext(INFO_HASH);
 
 function fakeWire(): Wire & { sent: Array<[number, number]>; listeners: Map<string, Array<(...a: unknown[]) => void>> } {
   const listeners = new Map<string, Array<(...a: unknown[]) => void>>();
@@ -45,14 +49,14 @@ describe('provider serving gate', async () => {
   const ctx = {
     now: () => now.ms,
     paymentKey: payeeKey,
-    localHandshake: () => ({ version: 1, ledger_id: 'ab'.repeat(32) as PublicKeyHex, payment_pk: payeeKey }),
+    localHandshake: () => ({ version: 2, ledger_id: 'ab'.repeat(32) as PublicKeyHex, payment_pk: payeeKey }),
     log: () => {},
     wallet: (e: unknown) => wallet.push(e),
     bans: new BanList(),
     verifier: new WebCryptoVerifier(crypto.subtle),
     ledger: {
       channel: async () => ({
-        channel_id, payer: payerKey, payee: payeeKey, escrow_units: 10_000_000n, expires_at_ms: now.ms + 3_600_000, state: 'open',
+        channel_id, payer: payerKey, payee: payeeKey, escrow_units: 10_000_000n, expires_at_ms: now.ms + 3_600_000, state: 'open', context: CONTEXT,
       }),
     },
   } as unknown as SpeedContext;
@@ -60,7 +64,7 @@ describe('provider serving gate', async () => {
   const ext = { send: (m: SpeedMessage) => (sentMessages.push(m), true) } as unknown as SpeedExtension;
   const wire = fakeWire();
   const session = new ProviderSession(wire, ext, payerKey, {
-    ctx, info_hash: 'ab'.repeat(20), piece_length: PIECE, pieceBytes: () => PIECE, persist: () => {}, closeChannel: async () => true, bidChanged: () => {}, earned: () => {},
+    ctx, info_hash: INFO_HASH, piece_length: PIECE, pieceBytes: () => PIECE, persist: () => {}, closeChannel: async () => true, bidChanged: () => {}, earned: () => {},
   }, null);
   const block = new Uint8Array(BLOCK);
 
@@ -80,7 +84,7 @@ describe('provider serving gate', async () => {
   });
 
   test('the payment for piece 0 releases piece 1', async () => {
-    const signed = await signPaymentState(payer, { channel_id, amount_units: 100n * 32n, seq: 1n });
+    const signed = await signPaymentState(payer, { channel_id, amount_units: 100n * 32n, seq: 1n }, CONTEXT);
     session.onMessage({ type: 'payment', ...signed });
     await tick();
     expect(session.earned_units).toBe(3200n);
@@ -88,7 +92,7 @@ describe('provider serving gate', async () => {
   });
 
   test('a payment signed by another key is refused and the requester banned', async () => {
-    const forged = await signPaymentState(payee, { channel_id, amount_units: 100n * 64n, seq: 2n });
+    const forged = await signPaymentState(payee, { channel_id, amount_units: 100n * 64n, seq: 2n }, CONTEXT);
     session.onMessage({ type: 'payment', ...forged });
     await tick();
     expect(session.earned_units).toBe(3200n);

@@ -28,10 +28,10 @@ const until = async (cond: () => boolean, what: string) => {
 
 /** The ledger both sides talk to: channels opened by the requester, read and closed by the provider. */
 class MemoryLedger {
-  readonly channels = new Map<ChannelId, { payer: PublicKeyHex; payee: PublicKeyHex; escrow_units: Units; expires_at_ms: number; closed: Units | null }>();
-  open(payer: PublicKeyHex, payee: PublicKeyHex, escrow_units: Units, now: number) {
+  readonly channels = new Map<ChannelId, { payer: PublicKeyHex; payee: PublicKeyHex; escrow_units: Units; expires_at_ms: number; context: string; closed: Units | null }>();
+  open(payer: PublicKeyHex, payee: PublicKeyHex, escrow_units: Units, context: string, now: number) {
     const channel_id = (this.channels.size + 1).toString(16).padStart(64, '0') as ChannelId;
-    this.channels.set(channel_id, { payer, payee, escrow_units, expires_at_ms: now + 3_600_000, closed: null });
+    this.channels.set(channel_id, { payer, payee, escrow_units, expires_at_ms: now + 3_600_000, context, closed: null });
     return { channel_id, escrow_units, expires_at_ms: now + 3_600_000 };
   }
   closedUnits(): Units {
@@ -45,16 +45,19 @@ function context(seed: number, ledger: MemoryLedger, clock: { ms: number }, wall
   const fakeLedger = {
     channel: async (id: ChannelId) => {
       const c = ledger.channels.get(id);
-      return c && { channel_id: id, payer: c.payer, payee: c.payee, escrow_units: c.escrow_units, expires_at_ms: c.expires_at_ms, state: c.closed === null ? 'open' : 'closed' };
+      return c && {
+        channel_id: id, payer: c.payer, payee: c.payee, escrow_units: c.escrow_units, expires_at_ms: c.expires_at_ms, context: c.context,
+        state: c.closed === null ? 'open' : 'closed',
+      };
     },
-    openChannel: async (_s: unknown, a: { payee: PublicKeyHex; escrow_units: Units }) => ledger.open(key, a.payee, a.escrow_units, clock.ms),
+    openChannel: async (_s: unknown, a: { payee: PublicKeyHex; escrow_units: Units; context: string }) => ledger.open(key, a.payee, a.escrow_units, a.context, clock.ms),
   };
   const ctx = {
     now: () => clock.ms,
     paymentKey: key,
     signer,
     misbehave: null,
-    localHandshake: (): SpeedHandshake => ({ version: 1, ledger_id: LEDGER_ID, payment_pk: key }),
+    localHandshake: (): SpeedHandshake => ({ version: 2, ledger_id: LEDGER_ID, payment_pk: key }),
     log: () => {},
     wallet: (e: { kind: string }) => wallet.push(e),
     bans: new BanList(),
@@ -86,7 +89,8 @@ interface Pair {
   providerMoney: TorrentMoney;
 }
 
-async function pair(): Promise<Pair> {
+/** `requesterInfoHash`: the torrent the requester believes it pays for (its channels are bound to it). */
+async function pair(requesterInfoHash = INFO_HASH): Promise<Pair> {
   const ledger = new MemoryLedger();
   const clock = { ms: 10_000_000 };
   const pw = context(2, ledger, clock, []);
@@ -117,7 +121,7 @@ async function pair(): Promise<Pair> {
     earned: (channel_id, amount_units) => providerMoney.earned(channel_id, amount_units),
   }, null);
   const requester = new RequesterSession(b, requesterExt, {
-    ctx: rw.ctx, info_hash: INFO_HASH, piece_length: PIECE, piece_count: PIECES, remainingBytes: () => PIECES * PIECE,
+    ctx: rw.ctx, info_hash: requesterInfoHash, piece_length: PIECE, piece_count: PIECES, remainingBytes: () => PIECES * PIECE,
     currentBid: () => bid.units, persist: () => new Promise((resolve) => setTimeout(resolve, persistDelay.ms)), restore: async () => null, stopRequesting: () => {},
     paid: (channel_id, amount_units, index) => requesterMoney.paid(channel_id, amount_units, index === null ? 0 : PIECE),
   });
@@ -249,6 +253,18 @@ describe('paid sessions over a wire pair', () => {
     expect(p.providerMoney.earned_units).toBe(p.ledger.closedUnits());
     expect([...p.requesterMoney.paidChannels().keys()]).toEqual([...p.ledger.channels.keys()]);
     expect(p.requesterMoney.paid_bytes).toBe(2 * PIECE);
+  });
+
+  test('a channel bound to another torrent is refused: one channel pays one session', async () => {
+    const p = await pair('02'.repeat(20));
+    p.bid.units = 508n;
+    p.requesterExt.send({ type: 'bid', price_units_per_kib: 508n });
+    await until(() => p.provider.bid_units_per_kib === 508n, 'the bid');
+    p.provider.charge(100n);
+    await until(() => p.ledger.channels.size === 1, 'the requester opening its channel');
+    await until(() => p.errors.includes('bad_channel'), 'the provider refusing it');
+    expect(p.provider.payee?.phase).not.toBe('Serving');
+    expect(p.provider.earned_units).toBe(0n);
   });
 
   test('a unit verified after the bid fell is not paid, even before the provider heard of the new bid', async () => {

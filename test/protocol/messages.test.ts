@@ -258,7 +258,9 @@ describe('extended handshake', () => {
   });
 
   it('negotiates: same ledger → Speed at the lower version; otherwise legacy', () => {
-    expect(negotiate(local, { ok: true, value: { ...local, version: 7 } })).toEqual({ speed: true, version: 1 });
+    expect(negotiate(local, { ok: true, value: { ...local, version: 7 } })).toEqual({ speed: true, version: SPEED_PROTOCOL_VERSION });
+    // A version-1 peer signs payment states without their session: it runs as legacy, never paid or paying.
+    expect(negotiate(local, { ok: true, value: { ...local, version: 1 } })).toEqual({ speed: false, reason: 'version_unsupported' });
     expect(negotiate(local, { ok: true, value: { ...local, ledger_id: '33'.repeat(32) as PublicKeyHex } })).toEqual({ speed: false, reason: 'ledger_mismatch' });
     expect(negotiate(local, parseHandshake({ m: {} }))).toEqual({ speed: false, reason: 'no_extension' });
   });

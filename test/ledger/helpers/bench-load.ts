@@ -1,5 +1,6 @@
 // Load generation for the ledger bench: the ledger in its own process, pre-signed open+close cycles fired over
 // keep-alive HTTP (node:http, cheaper per request than fetch), closed-loop and at a fixed rate; and the raw store.
+import { NO_CONTEXT } from '../../../src/protocol/payment-state.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
@@ -101,7 +102,7 @@ export async function signCycles(ledger_id: PublicKeyHex, pair: Pair, first_nonc
   const out: Cycle[] = [];
   for (let i = 0; i < cycles; i++) {
     const nonce = first_nonce + BigInt(i);
-    const open = { kind: 'channel_open' as const, payer, payee, escrow_units: 1_000n, timeout_ms: 600_000, nonce };
+    const open = { kind: 'channel_open' as const, payer, payee, escrow_units: 1_000n, timeout_ms: 600_000, context: NO_CONTEXT, nonce };
     const openSig = bytesToHex(await pair.payer.sign(encodeLedgerRequest(ledger_id, open)));
     const channel_id: ChannelId = channelIdFor(payer, nonce);
     const state = await signPaymentState(pair.payer, { channel_id, amount_units: 1n, seq: 1n });
@@ -109,7 +110,7 @@ export async function signCycles(ledger_id: PublicKeyHex, pair: Pair, first_nonc
     const closeSig = bytesToHex(await pair.payee.sign(encodeLedgerRequest(ledger_id, close)));
     out.push({
       openPath: '/channels',
-      openBody: JSON.stringify({ payer, payee, escrow_units: '1000', timeout_ms: 600_000, nonce: String(nonce), signature: openSig }),
+      openBody: JSON.stringify({ payer, payee, escrow_units: '1000', timeout_ms: 600_000, context: NO_CONTEXT, nonce: String(nonce), signature: openSig }),
       closePath: `/channels/${channel_id}/close`,
       closeBody: JSON.stringify({
         payee,
@@ -151,7 +152,7 @@ export async function storeInsertCeiling(store: Store, duration_ms: number, per_
         const seq = head.seq + 1;
         const id = createHash('sha256').update(`c${seq}`).digest('hex') as ChannelId;
         account = { ...account, balance_units: account.balance_units - 1n, escrow_units: account.escrow_units + 1n };
-        channels.push({ id, payer: reserve as PublicKeyHex, payee: reserve as PublicKeyHex, escrow_units: 1n, timeout_ms: 1, opened_at_ms: 1, expires_at_ms: 2, state: 'open', paid_units: 0n, refund_units: 0n, payment_seq: null, closed_at_ms: null, open_seq: seq, close_seq: null });
+        channels.push({ id, payer: reserve as PublicKeyHex, payee: reserve as PublicKeyHex, escrow_units: 1n, timeout_ms: 1, context: NO_CONTEXT, opened_at_ms: 1, expires_at_ms: 2, state: 'open', paid_units: 0n, refund_units: 0n, payment_seq: null, closed_at_ms: null, open_seq: seq, close_seq: null });
         const hash = createHash('sha256').update(`e${seq}`).digest('hex');
         entries.push({ seq, at_ms: 1, kind: 'channel_open', account_a: reserve, account_b: null, channel_id: id, body: `{"n":${seq}}`, prev_hash: head.hash, hash, signature });
         head = { seq, hash };
