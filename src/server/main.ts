@@ -129,8 +129,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
 const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
-  const running = await startServer(defaultOptions());
-  process.stdout.write(`\nSeedpay is running. Open ${running.url}/ in your browser.\n\n`);
+  const options = defaultOptions();
+  const running = await startServer(options);
+  process.stdout.write(`\nSeedpay is running. Open ${running.url}/ in your browser.\n`);
+  process.stdout.write(
+    options.tronFullNodeUrl
+      ? `The exchange talks to the TRON full node at ${options.tronFullNodeUrl}.\n\n`
+      : `TRON: a LOCAL TEST CHAIN at ${running.url}/tron (its BTT and TRX are worthless; set TRON_FULLNODE_URL for a real node).\n\n`,
+  );
   const stop = () => {
     running.close().then(
       () => process.exit(0),
