@@ -8,18 +8,16 @@ export { MAX_TORRENTS } from './persist.ts';
 export type { ManagedTorrent, TorrentHooks } from './torrent-view.ts';
 import { RelayDuplex } from './relay-duplex.ts';
 import { RpcError } from './rpc.ts';
-import type { InitParams, PeerEvent, PeerStatus, TorrentDetail, TorrentInfo, TorrentSource, TorrentStatus } from './rpc-schema.ts';
+import type { InitParams, PeerEvent, TorrentDetail, TorrentInfo, TorrentSource } from './rpc-schema.ts';
 import { fileDigest, readRange } from './torrent-files.ts';
 import { TorrentMoney } from './torrent-money.ts';
-import {
-  resumableBitfield, torrentDetail, torrentInfo, torrentPeers, torrentStatus, type ManagedTorrent, type TorrentHooks,
-} from './torrent-view.ts';
+import { TorrentEvents } from './torrent-events.ts';
+import { SAVE_DELAY_MS, TorrentSaver } from './torrent-saver.ts';
+import { resumableBitfield, torrentDetail, torrentInfo, type ManagedTorrent, type TorrentHooks } from './torrent-view.ts';
 import { WebTorrent, type AddOptions, type ChunkStoreConstructor, type Torrent, type WebTorrentClient } from './webtorrent.ts';
 
 /** How often progress and peers are reported to the UI. */
 export const STATUS_INTERVAL_MS = 1000;
-/** A torrent's verified-piece bitfield and money are saved at most this often while they change (at once when done). */
-const SAVE_DELAY_MS = 500;
 
 export type HookFactory = (managed: ManagedTorrent) => TorrentHooks | null;
 /** Adds to a saved bitfield the pieces known stored by other means (Speed: pieces already paid for). */
@@ -36,9 +34,12 @@ export class PeerEngine {
   #hookFactory: HookFactory = () => null;
   #resumeBitfield: ResumeBitfield = async (_info_hash, bitfield) => bitfield;
   readonly #torrents = new Map<string, ManagedTorrent>();
+  readonly #saver = new TorrentSaver(() => this.#storage);
+  readonly #events: TorrentEvents;
 
   constructor(emit: (event: PeerEvent) => void) {
     this.#emit = emit;
+    this.#events = new TorrentEvents(emit, this.#saver);
   }
 
   get params(): InitParams {
@@ -80,7 +81,7 @@ export class PeerEngine {
     client.on('error', (error) => this.#log('error', `webtorrent: ${String(error)}`));
     this.#client = client;
     this.#applyUploadLimit();
-    this.#statusTimer = setInterval(() => this.#reportStatus(), STATUS_INTERVAL_MS);
+    this.#statusTimer = setInterval(() => this.#events.report(this.#torrents.values()), STATUS_INTERVAL_MS);
     for (const record of await this.#storage.loadTorrents()) {
       try {
         await this.#resume(record);
@@ -169,9 +170,9 @@ export class PeerEngine {
         if (existing && existing.torrent !== torrent) return; // webtorrent destroys the duplicate and errors it
         managed = { torrent, speed, added_at_ms, money, hooks: null, saveTimer: null, reportedDone: false };
         const saving = managed;
-        money.onChange = (urgent) => this.#scheduleSave(saving, urgent ? 0 : SAVE_DELAY_MS);
+        money.onChange = (urgent) => this.#saver.schedule(saving, urgent ? 0 : SAVE_DELAY_MS);
         this.#torrents.set(torrent.infoHash, managed);
-        this.#attachTorrentEvents(managed);
+        this.#events.watch(managed);
         managed.hooks = this.#hookFactory(managed);
         this.#emit({ type: 'torrent.announce', info_hash: torrent.infoHash, announce: this.#announceUrls(torrent.announce ?? []) });
       });
@@ -199,39 +200,6 @@ export class PeerEngine {
     });
   }
 
-  #attachTorrentEvents(managed: ManagedTorrent): void {
-    const { torrent } = managed;
-    torrent.on('verified', (index: number) => {
-      // Pieces verified before 'ready' were already stored (seeding, resume): only downloads count.
-      if (torrent.ready) managed.money.downloaded(index === torrent.pieces.length - 1 ? torrent.lastPieceLength : torrent.pieceLength);
-      this.#scheduleSave(managed, SAVE_DELAY_MS);
-    });
-    torrent.on('done', () => {
-      this.#scheduleSave(managed, 0);
-      if (!managed.reportedDone && torrent.ready) {
-        managed.reportedDone = true;
-        this.#emit({ type: 'torrent.status', status: this.status(managed) });
-        this.#emit({ type: 'torrent.done', info_hash: torrent.infoHash });
-      }
-    });
-    torrent.on('warning', (warning) => this.#log('warn', `${torrent.infoHash.slice(0, 8)}: ${String(warning)}`));
-    torrent.on('error', (error) => {
-      this.#emit({ type: 'torrent.error', info_hash: torrent.infoHash, message: String(error).slice(0, 2000) });
-    });
-  }
-
-  #scheduleSave(managed: ManagedTorrent, delay_ms: number): void {
-    if (managed.saveTimer) {
-      if (delay_ms > 0) return;
-      clearTimeout(managed.saveTimer);
-    }
-    managed.saveTimer = setTimeout(() => {
-      managed.saveTimer = null;
-      if (managed.torrent.destroyed) return;
-      void this.#storage?.updateTorrent(managed.torrent.infoHash, { bitfield: resumableBitfield(managed), money: managed.money.toRecord() });
-    }, delay_ms);
-  }
-
   info(managed: ManagedTorrent): TorrentInfo {
     return torrentInfo(managed, this.#announceUrls(managed.torrent.announce ?? []));
   }
@@ -256,19 +224,11 @@ export class PeerEngine {
     if (!managed) throw new RpcError('failed', `no torrent ${info_hash}`);
     this.#torrents.delete(info_hash);
     managed.hooks?.destroy();
-    if (managed.saveTimer) clearTimeout(managed.saveTimer);
+    this.#saver.cancel(managed);
     await new Promise<void>((resolve) => managed.torrent.destroy({ destroyStore: delete_data }, () => resolve()));
     await this.#storage?.deleteTorrent(info_hash);
     if (delete_data) await deleteStoredPieces(this.#namespace, info_hash);
     this.#emit({ type: 'torrent.removed', info_hash });
-  }
-
-  status(managed: ManagedTorrent): TorrentStatus {
-    return torrentStatus(managed);
-  }
-
-  peers(managed: ManagedTorrent): PeerStatus[] {
-    return torrentPeers(managed);
   }
 
   statusOf(info_hash: string): TorrentDetail {
@@ -296,19 +256,6 @@ export class PeerEngine {
     managed.hooks = null;
     for (const wire of [...managed.torrent.wires]) wire.destroy();
     managed.hooks = this.#hookFactory(managed);
-  }
-
-  #reportStatus(): void {
-    for (const managed of this.#torrents.values()) {
-      if (managed.torrent.destroyed || !managed.torrent.ready) continue;
-      const status = this.status(managed);
-      this.#emit({ type: 'torrent.status', status });
-      this.#emit({ type: 'peers', info_hash: status.info_hash, peers: this.peers(managed) });
-      if (status.done && !managed.reportedDone) {
-        managed.reportedDone = true;
-        this.#emit({ type: 'torrent.done', info_hash: status.info_hash });
-      }
-    }
   }
 
   attach(info_hash: string, peer_id: string, port: MessagePort, address: string | null = null): boolean {

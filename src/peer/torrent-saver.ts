@@ -1,0 +1,34 @@
+// Saves a torrent's record as it changes: the verified-pieces bitfield a reload may trust and the money record
+// (torrent-money.ts). Changes while downloading are coalesced into one IndexedDB write per SAVE_DELAY_MS; a change of
+// money, or the download finishing, is saved at once.
+import type { PeerStorage } from './persist.ts';
+import { resumableBitfield, type ManagedTorrent } from './torrent-view.ts';
+
+/** Bitfield and money are saved at most this often while they change (at once when money moves or the torrent is done). */
+export const SAVE_DELAY_MS = 500;
+
+export class TorrentSaver {
+  readonly #storage: () => PeerStorage | null;
+
+  constructor(storage: () => PeerStorage | null) {
+    this.#storage = storage;
+  }
+
+  /** Saves within `delay_ms`; an earlier save already due stays, a sooner one replaces a later one. */
+  schedule(managed: ManagedTorrent, delay_ms: number): void {
+    if (managed.saveTimer) {
+      if (delay_ms > 0) return;
+      clearTimeout(managed.saveTimer);
+    }
+    managed.saveTimer = setTimeout(() => {
+      managed.saveTimer = null;
+      if (managed.torrent.destroyed) return;
+      void this.#storage()?.updateTorrent(managed.torrent.infoHash, { bitfield: resumableBitfield(managed), money: managed.money.toRecord() });
+    }, delay_ms);
+  }
+
+  cancel(managed: ManagedTorrent): void {
+    if (managed.saveTimer) clearTimeout(managed.saveTimer);
+    managed.saveTimer = null;
+  }
+}
