@@ -145,5 +145,7 @@ export function checkSignedTransaction(body: unknown): TxCheck {
     return { ok: false, code: 'SIGERROR', message: `Validate signature error: ${signer} is signed by a key that is not the owner` };
   }
   const id = bytesToHex(txID);
-  return { ok: true, tx: { txID: id, raw_data_hex: bytesToHex(raw), transfer, json: { ...body, txID: id, raw_data_hex: bytesToHex(raw) } } };
+  // Kept and served as java-tron serves it: the transaction's own fields only, whatever else the body carried.
+  const json = { visible: body.visible === true, txID: id, raw_data: body.raw_data, raw_data_hex: bytesToHex(raw), signature: signatures };
+  return { ok: true, tx: { txID: id, raw_data_hex: bytesToHex(raw), transfer, json } };
 }
