@@ -7,6 +7,7 @@ import type { ChannelId, SessionContext } from '../protocol/payment-state.ts';
 import { BRIDGE_RESULT_CODES, bridgeKeys, bridgeStep, type BridgeCommand } from './bridge.ts';
 import { AIRDROP_RESERVE_ID } from './genesis.ts';
 import type { JournalEvent } from './journal.ts';
+import { channelExpire } from './channel-expire.ts';
 import { assert } from './invariant.ts';
 import type { AccountId, AccountRow, ChannelRow } from './store.ts';
 
@@ -118,7 +119,7 @@ export function step(view: LedgerView, command: Command, now_ms: number, seq: nu
   }
 }
 
-type Of<K extends Command['kind']> = Extract<Command, { kind: K }>;
+export type Of<K extends Command['kind']> = Extract<Command, { kind: K }>;
 
 function transfer(view: LedgerView, c: Of<'transfer'>, now_ms: number): StepResult {
   const bad = amountCode(c.amount_units);
@@ -278,29 +279,6 @@ function airdropClaim(view: LedgerView, c: Of<'airdrop_claim'>, now_ms: number):
         nonce: String(c.nonce),
         signature: c.signature,
       },
-    },
-  };
-}
-
-function channelExpire(view: LedgerView, c: Of<'channel_expire'>, now_ms: number, seq: number): StepResult {
-  const channel = view.channel(c.channel_id);
-  if (!channel) return { code: 'unknown_channel' };
-  if (channel.state !== 'open') return { code: 'channel_closed' };
-  if (now_ms < channel.expires_at_ms) return { code: 'channel_not_expired' };
-  const payer = view.account(channel.payer);
-  assert(payer !== undefined && payer.escrow_units >= channel.escrow_units, `payer of open channel ${channel.id} lacks its escrow`);
-  return {
-    code: 'ok',
-    accounts: [
-      { ...payer, escrow_units: payer.escrow_units - channel.escrow_units, balance_units: payer.balance_units + channel.escrow_units },
-    ],
-    channels: [{ ...channel, state: 'expired', refund_units: channel.escrow_units, closed_at_ms: now_ms, close_seq: seq }],
-    event: {
-      kind: 'channel_expire',
-      account_a: channel.payer,
-      account_b: null,
-      channel_id: channel.id,
-      fields: { channel_id: channel.id, payer: channel.payer, refund_units: String(channel.escrow_units) },
     },
   };
 }
