@@ -5,6 +5,7 @@ import { createLedgerApi } from './ledger/ledger-adapter.ts';
 import { createPeerApi } from './peer/peer-adapter.ts';
 import { account } from './state/account.svelte.ts';
 import { firstRun } from './state/first-run.svelte.ts';
+import { metrics } from './state/metrics.svelte.ts';
 import { peer } from './state/peer.svelte.ts';
 import { route } from './state/route.svelte.ts';
 import { settings, toPeerSettings } from './state/settings.svelte.ts';
@@ -15,7 +16,7 @@ const ACTIVITY_EVENTS = ['pointerdown', 'keydown', 'wheel', 'touchstart'] as con
 export async function boot(): Promise<void> {
   route.listen();
   account.setApi(createLedgerApi(location.origin));
-  await Promise.all([settings.load(), wallet.load(), firstRun.load()]);
+  await Promise.all([settings.load(), wallet.load(), firstRun.load(), metrics.load()]);
 
   wallet.setAutoLock(settings.current.auto_lock_ms);
   for (const type of ACTIVITY_EVENTS) addEventListener(type, () => wallet.touch(), { passive: true });
