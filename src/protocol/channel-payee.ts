@@ -15,7 +15,7 @@ import {
 import { checkPayment } from './channel-payee-checks.ts';
 import { BAN_DURATION_MS } from './bans.ts';
 import {
-  assertPayeeInvariants, assertPayeeTransition, earnedUnits, exposureUnits, MAX_FAILURES, MAX_PENDING_CLOSES,
+  assertPayeeInvariants, assertPayeeTransition, earnedUnits, MAX_FAILURES, MAX_PENDING_CLOSES,
   MAX_RETIRED_CHANNEL_IDS, withPayee, type ChannelRejectionCode, type LedgerChannel, type PayeeChannel, type PayeeEffect,
   type PayeeEvent, type PayeeRejectionCode, type PayeeState, type PayeeStep, type PayeeTerms,
 } from './channel-payee-state.ts';
@@ -56,7 +56,7 @@ export function canServe(state: PayeeState, now_ms: number): boolean {
     (state.phase === 'Serving' || state.phase === 'WaitingForLedgerCheck') &&
     ch !== null &&
     state.unpaid === null &&
-    exposureUnits(state) === 0n &&
+    state.owed_units <= earnedUnits(state) && // exposureUnits(state) === 0n, without the difference's bigint
     !isExhausted(ch.escrow_units, ch.paid_units, state.price_units_per_kib, state.terms.piece_length_bytes) &&
     !isNearTimeout(ch.expires_at_ms, now_ms) &&
     state.closing.length < MAX_PENDING_CLOSES
