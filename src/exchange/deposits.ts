@@ -27,45 +27,45 @@ export type DepositStatus =
     }
   | { readonly ok: false; readonly code: DepositProblem };
 
-export function scanCursor(ctx: ExchangeContext): number | null {
-  const value = ctx.store.meta(CURSOR_KEY);
+export async function scanCursor(ctx: ExchangeContext): Promise<number | null> {
+  const value = await ctx.store.meta(CURSOR_KEY);
   return value === null ? null : Number(value);
 }
 
-export function setScanStart(ctx: ExchangeContext, block: number): void {
-  if (scanCursor(ctx) === null) ctx.store.setMeta(CURSOR_KEY, String(block));
+export async function setScanStart(ctx: ExchangeContext, block: number): Promise<void> {
+  if ((await scanCursor(ctx)) === null) await ctx.store.setMeta(CURSOR_KEY, String(block));
 }
 
 async function credit(ctx: ExchangeContext, t: ChainTransfer, block: number): Promise<void> {
-  if (ctx.store.deposit(t.tx_id)?.state === 'credited') return;
+  if ((await ctx.store.deposit(t.tx_id))?.state === 'credited') return;
   const account = accountOfDepositMemo(t.memo);
   const row = { tx_id: t.tx_id, account, tron_from: t.owner_hex, amount_units: t.amount, block_number: block, at_ms: Math.floor(ctx.now()) };
   if (account === null || t.amount <= 0n) {
-    ctx.store.putDeposit({ ...row, state: 'unattributed' });
+    await ctx.store.putDeposit({ ...row, state: 'unattributed' });
     return;
   }
   const result = await ctx.bridge.deposit(t.tx_id, account, t.amount, t.owner_hex);
   if (result.code !== 'ok' && result.code !== 'already_credited') throw new ExchangeInvariantError(`deposit ${t.tx_id}: ledger said ${result.code}`);
   ctx.fault('after_credit');
-  ctx.store.putDeposit({ ...row, state: 'credited' });
+  await ctx.store.putDeposit({ ...row, state: 'credited' });
 }
 
 /** Credits the deposits of newly solidified blocks; returns how many blocks it scanned. */
 export async function scanDeposits(ctx: ExchangeContext): Promise<number> {
-  const cursor = scanCursor(ctx) ?? 0;
+  const cursor = (await scanCursor(ctx)) ?? 0;
   const solid = (await ctx.tron.solidHead()).number;
   const last = Math.min(solid, cursor + MAX_SCAN_BLOCKS_PER_TICK);
   for (let n = cursor + 1; n <= last; n++) {
     for (const transfer of await ctx.tron.depositsIn(n)) await credit(ctx, transfer, n);
     ctx.fault('before_cursor');
-    ctx.store.setMeta(CURSOR_KEY, String(n));
+    await ctx.store.setMeta(CURSOR_KEY, String(n));
   }
   return Math.max(0, last - cursor);
 }
 
 /** Where a deposit is, for the wallet's timeline; a transaction that is no deposit to this exchange is a typed problem. */
 export async function depositStatus(ctx: ExchangeContext, tx_id: string): Promise<DepositStatus> {
-  const row = ctx.store.deposit(tx_id);
+  const row = await ctx.store.deposit(tx_id);
   if (row) {
     return {
       ok: true,

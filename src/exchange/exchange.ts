@@ -54,7 +54,7 @@ export class Exchange {
 
   withdrawal(id: string): Promise<WithdrawalView | null> {
     return this.#serial(async () => {
-      const row = this.ctx.store.withdrawal(id);
+      const row = await this.ctx.store.withdrawal(id);
       return row ? withdrawalView(this.ctx, row) : null;
     });
   }
@@ -62,8 +62,8 @@ export class Exchange {
   transfers(account: PublicKeyHex): Promise<{ deposits: DepositRow[]; withdrawals: WithdrawalView[] }> {
     return this.#serial(async () => {
       const withdrawals: WithdrawalView[] = [];
-      for (const w of this.ctx.store.withdrawalsOf(account, MAX_TIMELINE_ROWS)) withdrawals.push(await withdrawalView(this.ctx, w));
-      return { deposits: this.ctx.store.depositsOf(account, MAX_TIMELINE_ROWS), withdrawals };
+      for (const w of await this.ctx.store.withdrawalsOf(account, MAX_TIMELINE_ROWS)) withdrawals.push(await withdrawalView(this.ctx, w));
+      return { deposits: await this.ctx.store.depositsOf(account, MAX_TIMELINE_ROWS), withdrawals };
     });
   }
 
@@ -71,17 +71,17 @@ export class Exchange {
   audit(): Promise<ExchangeAudit> {
     return this.#serial(async () => {
       const holdings_units = await this.ctx.tron.hotHoldings();
-      const paying = this.ctx.store.withdrawalsIn('paying', Number.MAX_SAFE_INTEGER);
+      const paying = await this.ctx.store.withdrawalsIn('paying', Number.MAX_SAFE_INTEGER);
       let in_flight_units = 0n;
       for (const w of paying) {
-        for (const a of this.ctx.store.attemptsOf(w.id)) {
+        for (const a of await this.ctx.store.attemptsOf(w.id)) {
           if ((await this.ctx.tron.blockOf(a.tx_id, false)) === null) continue;
           in_flight_units += w.amount_units;
           break;
         }
       }
       const liabilities_units = await this.ctx.bridge.liabilities();
-      const queued = this.ctx.store.withdrawalsIn('queued', Number.MAX_SAFE_INTEGER).length;
+      const queued = (await this.ctx.store.withdrawalsIn('queued', Number.MAX_SAFE_INTEGER)).length;
       return { ok: liabilities_units - in_flight_units <= holdings_units, liabilities_units, holdings_units, in_flight_units, queued, paying: paying.length };
     });
   }

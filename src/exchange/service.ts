@@ -9,7 +9,9 @@ import type { ExchangeContext, ExchangeLimits, FaultPoint } from './context.ts';
 import { scanCursor, setScanStart } from './deposits.ts';
 import { Exchange, type ExchangeAudit } from './exchange.ts';
 import { createExchangeApp } from './http.ts';
-import { ExchangeStore } from './store.ts';
+import type { ExchangeStore } from './store.ts';
+import { PostgresExchangeStore } from './store-postgres.ts';
+import { SqliteExchangeStore } from './store-sqlite.ts';
 import { TronClient } from './tron-client.ts';
 
 export const HOT_WALLET_KEY_FILE = 'exchange-hot.key';
@@ -24,6 +26,8 @@ export const DEFAULT_LIMITS: ExchangeLimits = {
 
 export interface ExchangeServiceOptions {
   readonly dataDir: string;
+  /** postgres://… : keep the exchange's tables in PostgreSQL (beside the ledger's) instead of dataDir/exchange.sqlite. */
+  readonly databaseUrl?: string;
   readonly bridge: LedgerBridge;
   /** A java-tron full node's HTTP API: the loopback test node by default, TRON_FULLNODE_URL for a real one. */
   readonly fullNodeUrl: string;
@@ -62,14 +66,14 @@ export function createExchangeService(options: ExchangeServiceOptions): Exchange
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const limits: ExchangeLimits = { ...DEFAULT_LIMITS, ...options.limits };
   if (limits.daily_limit_units < limits.min_withdrawal_units || limits.window_ms <= 0 || limits.max_payment_attempts < 1) throw new RangeError('exchange limits are inconsistent');
-  const store = ExchangeStore.open(options.dataDir);
+  const store: ExchangeStore = options.databaseUrl ? new PostgresExchangeStore(options.databaseUrl) : SqliteExchangeStore.open(options.dataDir);
   const tron = new TronClient(options.fullNodeUrl, options.hotWalletSecretHex ?? loadOrCreateHotKey(options.dataDir));
   const ctx: ExchangeContext = { store, tron, bridge: options.bridge, now: options.now ?? Date.now, limits, fault: options.fault ?? (() => {}) };
   const exchange = new Exchange(ctx);
   const app = createExchangeApp(exchange, { limits, local_test_chain: options.localTestChain ?? false, log });
 
   const tick = async () => {
-    if (scanCursor(ctx) === null) setScanStart(ctx, options.scanFromBlock ?? (await tron.solidHead()).number);
+    if ((await scanCursor(ctx)) === null) await setScanStart(ctx, options.scanFromBlock ?? (await tron.solidHead()).number);
     await exchange.tick();
   };
   let closed = false;
@@ -99,7 +103,7 @@ export function createExchangeService(options: ExchangeServiceOptions): Exchange
       if (timer) clearInterval(timer);
       await running;
       await exchange.idle();
-      store.close();
+      await store.close();
     },
   };
 }

@@ -27,7 +27,7 @@ function settledAs(ctx: ExchangeContext, w: WithdrawalRow, result: BridgeResult,
 /** Records the request, then asks the ledger to hold it; a refusal removes the record again (nothing changed). */
 export async function requestWithdrawal(ctx: ExchangeContext, w: SignedWithdrawal): Promise<RequestResult> {
   const id = withdrawalIdFor(w.account, w.nonce);
-  const inserted = ctx.store.insertWithdrawal({
+  const inserted = await ctx.store.insertWithdrawal({
     id,
     account: w.account,
     to_address_hex: w.to_address_hex,
@@ -40,11 +40,11 @@ export async function requestWithdrawal(ctx: ExchangeContext, w: SignedWithdrawa
   ctx.fault('before_hold');
   const held = await ctx.bridge.hold(w);
   if (held.code !== 'ok') {
-    ctx.store.deleteRequested(id);
+    await ctx.store.deleteRequested(id);
     return { ok: false, code: held.code };
   }
   ctx.fault('after_hold');
-  ctx.store.setWithdrawal(id, 'queued');
+  await ctx.store.setWithdrawal(id, 'queued');
   return { ok: true, id };
 }
 
@@ -54,19 +54,19 @@ async function recoverRequested(ctx: ExchangeContext, w: WithdrawalRow): Promise
   if (!hold) {
     const held = await ctx.bridge.hold({ account: w.account as PublicKeyHex, to_address_hex: w.to_address_hex, amount_units: w.amount_units, nonce: w.nonce, signature_hex: w.signature });
     if (held.code !== 'ok') {
-      ctx.store.deleteRequested(w.id);
+      await ctx.store.deleteRequested(w.id);
       return;
     }
   } else if (hold.state !== 'held') {
     throw new ExchangeInvariantError(`withdrawal ${w.id} was settled on the ledger before the exchange queued it`);
   }
-  ctx.store.setWithdrawal(w.id, 'queued');
+  await ctx.store.setWithdrawal(w.id, 'queued');
 }
 
 async function sign(ctx: ExchangeContext, w: WithdrawalRow, window: number | null): Promise<void> {
-  const attempt = ctx.store.attemptsOf(w.id).length + 1;
+  const attempt = (await ctx.store.attemptsOf(w.id)).length + 1;
   const payment = await ctx.tron.signPayment(w.to_address_hex, w.amount_units, `seedpay-withdrawal:${w.id}:${attempt}`);
-  ctx.store.addAttempt({ tx_id: payment.tx_id, withdrawal_id: w.id, signed_json: payment.json, expiration_ms: payment.expiration_ms, signed_at_ms: Math.floor(ctx.now()) }, window);
+  await ctx.store.addAttempt({ tx_id: payment.tx_id, withdrawal_id: w.id, signed_json: payment.json, expiration_ms: payment.expiration_ms, signed_at_ms: Math.floor(ctx.now()) }, window);
   ctx.fault('after_sign');
   await ctx.tron.broadcast(payment.json); // whatever it says, follow() reads the chain
   ctx.fault('after_broadcast');
@@ -74,12 +74,12 @@ async function sign(ctx: ExchangeContext, w: WithdrawalRow, window: number | nul
 
 /** Follows a withdrawal being paid: final once an attempt is solidified; another attempt or a refund once all are dead. */
 async function follow(ctx: ExchangeContext, w: WithdrawalRow, solid: BlockRef, head: BlockRef): Promise<void> {
-  const attempts = ctx.store.attemptsOf(w.id);
+  const attempts = await ctx.store.attemptsOf(w.id);
   for (const a of attempts) {
     if ((await ctx.tron.blockOf(a.tx_id, true)) === null) continue;
     await settledAs(ctx, w, await ctx.bridge.finalize(w.id as ChannelId, w.account as PublicKeyHex, a.tx_id), 'final');
     ctx.fault('after_finalize');
-    ctx.store.setWithdrawal(w.id, 'completed', { paid_tx_id: a.tx_id, settled_at_ms: Math.floor(ctx.now()) });
+    await ctx.store.setWithdrawal(w.id, 'completed', { paid_tx_id: a.tx_id, settled_at_ms: Math.floor(ctx.now()) });
     return;
   }
   let alive = false;
@@ -101,13 +101,13 @@ async function follow(ctx: ExchangeContext, w: WithdrawalRow, solid: BlockRef, h
   }
   await settledAs(ctx, w, await ctx.bridge.release(w.id as ChannelId, w.account as PublicKeyHex, 'not paid on TRON before expiry'), 'released');
   ctx.fault('after_release');
-  ctx.store.setWithdrawal(w.id, 'refunded', { reason: 'not paid on TRON before expiry', settled_at_ms: Math.floor(ctx.now()) });
+  await ctx.store.setWithdrawal(w.id, 'refunded', { reason: 'not paid on TRON before expiry', settled_at_ms: Math.floor(ctx.now()) });
 }
 
 /** One pass: recover, follow payments, then start payments the window's limit allows, first come first served. */
 export async function processWithdrawals(ctx: ExchangeContext): Promise<void> {
-  for (const w of ctx.store.withdrawalsIn('requested', MAX_WITHDRAWALS_PER_TICK)) await recoverRequested(ctx, w);
-  const paying = ctx.store.withdrawalsIn('paying', MAX_WITHDRAWALS_PER_TICK);
+  for (const w of await ctx.store.withdrawalsIn('requested', MAX_WITHDRAWALS_PER_TICK)) await recoverRequested(ctx, w);
+  const paying = await ctx.store.withdrawalsIn('paying', MAX_WITHDRAWALS_PER_TICK);
   if (paying.length > 0) {
     // Read once per tick: an older solid head only makes "provably dead" later, never sooner.
     const solid = await ctx.tron.solidHead();
@@ -116,8 +116,8 @@ export async function processWithdrawals(ctx: ExchangeContext): Promise<void> {
   }
   const now = Math.floor(ctx.now());
   const window = windowOf(now, ctx.limits.window_ms);
-  const queued = ctx.store.withdrawalsIn('queued', MAX_WITHDRAWALS_PER_TICK);
-  const plan = planQueue(queued, ctx.store.spentIn(window), ctx.limits.daily_limit_units, now, ctx.limits.window_ms);
+  const queued = await ctx.store.withdrawalsIn('queued', MAX_WITHDRAWALS_PER_TICK);
+  const plan = planQueue(queued, await ctx.store.spentIn(window), ctx.limits.daily_limit_units, now, ctx.limits.window_ms);
   for (const id of plan.pay_now) {
     const w = queued.find((q) => q.id === id) as WithdrawalRow;
     await sign(ctx, w, window);
@@ -144,8 +144,8 @@ export async function withdrawalView(ctx: ExchangeContext, w: WithdrawalRow): Pr
   let eta_ms: number | null = null;
   if (w.state === 'queued') {
     const now = Math.floor(ctx.now());
-    const queued = ctx.store.withdrawalsIn('queued', MAX_WITHDRAWALS_PER_TICK);
-    const plan = planQueue(queued, ctx.store.spentIn(windowOf(now, ctx.limits.window_ms)), ctx.limits.daily_limit_units, now, ctx.limits.window_ms);
+    const queued = await ctx.store.withdrawalsIn('queued', MAX_WITHDRAWALS_PER_TICK);
+    const plan = planQueue(queued, await ctx.store.spentIn(windowOf(now, ctx.limits.window_ms)), ctx.limits.daily_limit_units, now, ctx.limits.window_ms);
     const at = plan.eta.get(w.id);
     position = at?.position ?? null;
     eta_ms = at?.eta_ms ?? null;
@@ -154,7 +154,7 @@ export async function withdrawalView(ctx: ExchangeContext, w: WithdrawalRow): Pr
   let block_number: number | null = null;
   let confirmations = 0;
   if (w.state === 'paying') {
-    for (const a of ctx.store.attemptsOf(w.id)) {
+    for (const a of await ctx.store.attemptsOf(w.id)) {
       tx_id = a.tx_id;
       block_number = await ctx.tron.blockOf(a.tx_id, false);
       if (block_number !== null) break;

@@ -99,6 +99,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const url = `http://${options.host}:${port}`;
   const started: ExchangeService = createExchangeService({
     dataDir: options.dataDir,
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
     bridge: ledger.bridge,
     fullNodeUrl: options.tronFullNodeUrl ?? `${url}/tron`,
     localTestChain: tron !== null,

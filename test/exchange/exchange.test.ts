@@ -1,21 +1,26 @@
 // The exchange end to end against a real ledger and the loopback TRON node through tronweb: deposits credited once
 // solidified, withdrawals paid and made final, the daily limit queueing, dropped payments re-sent, dead payments
 // refunded, and the audit of liabilities against holdings.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startPg, type PgServer } from '../ledger/helpers/pg.ts';
 import { SOLIDIFY_CONFIRMATIONS } from '../../src/tron/chain.ts';
 import { BTT, createHarness, type Harness } from './harness.ts';
 import { newWallet, post } from '../tron/helpers.ts';
 
 let h: Harness;
 afterEach(async () => h.close());
+const pg = startPg();
+afterAll(() => pg?.stop());
+/** Every flow on SQLite, and with the ledger and the exchange's tables in PostgreSQL. */
+const stores: Array<[string, PgServer | null]> = pg ? [['sqlite', null], ['postgres', pg]] : [['sqlite', null]];
 
 async function balance(key: string): Promise<bigint> {
   return (await h.ledger.client.account(key as never)).balance_units;
 }
 
-describe('exchange deposits', () => {
+describe.each(stores)('exchange deposits on %s', (_store, db) => {
   beforeEach(async () => {
-    h = await createHarness();
+    h = await createHarness({}, db);
   });
 
   it('credits a deposit exactly once, only after it is solidified, and reports k/19 on the way', async () => {
@@ -65,7 +70,7 @@ describe('exchange deposits', () => {
   });
 });
 
-describe('exchange withdrawals', () => {
+describe.each(stores)('exchange withdrawals on %s', (_store, db) => {
   async function funded(amount: bigint) {
     const u = await h.user();
     await h.deposit(u.wallet, u.key, amount);
@@ -76,7 +81,7 @@ describe('exchange withdrawals', () => {
   }
 
   it('holds, pays on TRON and makes final once solidified', async () => {
-    h = await createHarness();
+    h = await createHarness({}, db);
     const u = await funded(50n * BTT);
     const to = newWallet(h.node.url).address;
     const res = await h.api('POST', '/withdrawals', await h.signedWithdrawal(u.signer, u.key, to, 20n * BTT, 1n));
@@ -101,7 +106,7 @@ describe('exchange withdrawals', () => {
   });
 
   it('refuses bad withdrawals with typed 4xx and changes nothing', async () => {
-    h = await createHarness({ daily_limit_units: 100n * BTT });
+    h = await createHarness({ daily_limit_units: 100n * BTT }, db);
     const u = await funded(50n * BTT);
     const to = newWallet(h.node.url).address;
     const good = await h.signedWithdrawal(u.signer, u.key, to, 10n * BTT, 1n);
@@ -126,7 +131,7 @@ describe('exchange withdrawals', () => {
   });
 
   it('queues past the daily limit with a position and ETA, then pays after the window', async () => {
-    h = await createHarness({ daily_limit_units: 30n * BTT, window_ms: 60_000 });
+    h = await createHarness({ daily_limit_units: 30n * BTT, window_ms: 60_000 }, db);
     const u = await funded(50n * BTT);
     const to = newWallet(h.node.url).address;
     const first = await h.api('POST', '/withdrawals', await h.signedWithdrawal(u.signer, u.key, to, 20n * BTT, 1n));
@@ -150,7 +155,7 @@ describe('exchange withdrawals', () => {
   });
 
   it('pays two equal withdrawals to one address in one block with two distinct transactions', async () => {
-    h = await createHarness();
+    h = await createHarness({}, db);
     const u = await funded(50n * BTT);
     const to = newWallet(h.node.url).address;
     const a = await h.api('POST', '/withdrawals', await h.signedWithdrawal(u.signer, u.key, to, 10n * BTT, 1n));
@@ -165,7 +170,7 @@ describe('exchange withdrawals', () => {
   });
 
   it('re-sends a dropped payment, and refunds once every attempt is provably dead', async () => {
-    h = await createHarness({ max_payment_attempts: 2 });
+    h = await createHarness({ max_payment_attempts: 2 }, db);
     const u = await funded(50n * BTT);
     const to = newWallet(h.node.url).address;
     const res = await h.api('POST', '/withdrawals', await h.signedWithdrawal(u.signer, u.key, to, 20n * BTT, 1n));

@@ -8,6 +8,7 @@ import type { ExchangeLimits, FaultPoint } from '../../src/exchange/context.ts';
 import type { Signer } from '../../src/protocol/ed25519.ts';
 import { depositMemo, signWithdrawRequest } from '../../src/protocol/exchange-request.ts';
 import { createFixture, newSigner, type Fixture } from '../ledger/helpers/ledger.ts';
+import type { PgServer } from '../ledger/helpers/pg.ts';
 import { newWallet, post, startNode, type RunningNode, type Wallet } from '../tron/helpers.ts';
 
 export const HOT_SECRET = '11'.repeat(32);
@@ -37,8 +38,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(limits: Partial<ExchangeLimits> = {}): Promise<Harness> {
-  const ledger = await createFixture('sqlite', null);
+/** `postgres`: the ledger and the exchange's tables in one PostgreSQL database (pg from startPg). */
+export async function createHarness(limits: Partial<ExchangeLimits> = {}, pg: PgServer | null = null): Promise<Harness> {
+  const ledger = await createFixture(pg ? 'postgres' : 'sqlite', pg);
   const hot = TronWeb.address.toHex(TronWeb.address.fromPrivateKey(HOT_SECRET) as string).toLowerCase();
   const node = await startNode({ auto: false, allocations: [{ address: hot as never, trx_sun: 1_000_000_000n, btt: 0n }] });
   const clock = { now_ms: ledger.clock.now_ms };
@@ -46,6 +48,7 @@ export async function createHarness(limits: Partial<ExchangeLimits> = {}): Promi
   const open = () =>
     createExchangeService({
       dataDir: ledger.dataDir,
+      ...(ledger.databaseUrl ? { databaseUrl: ledger.databaseUrl } : {}),
       bridge: ledger.service.bridge,
       fullNodeUrl: node.url,
       hotWalletSecretHex: HOT_SECRET,
