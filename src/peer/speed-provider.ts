@@ -115,6 +115,7 @@ export class ProviderSession {
       price_units_per_kib: price,
       bid_units_per_kib: this.bid_units_per_kib,
       payment_late: this.payment_late,
+      interested: this.wire.peerInterested,
     };
   }
 

@@ -27,7 +27,10 @@ export function roundOutcomes(round: ChokeRound): ReadonlyMap<PeerId, PeerOutcom
  * - `open`: no paid session yet (or the last one ended): start one at `price` (a bid_response goes out first);
  * - `reprice`: the session goes on at the new uniform price (applied between units, channel-payee.ts);
  * - `end`: the peer is no longer charged: the session ends now (its channel closes with the best state signed, the
- *   unit in flight is forgiven) and its old price is never charged again; it is served free or choked;
+ *   unit in flight is forgiven) and its old price is never charged again; it is served free or choked. A peer that
+ *   asks for nothing (not interested: done, or paused) is not served, so nothing is charged, and its session is left
+ *   alone: ending it would race the payment for its last unit, which is on its way (the requester's `done` follows
+ *   that payment and closes the session in order);
  * - `restart`: end, then open at `price` (the peer lowered its bid below the session's price but still wins);
  * - `keep`: nothing changes.
  */
@@ -48,13 +51,15 @@ export interface SessionView {
    * banned for never paying; ending it would forgive the debt.
    */
   readonly payment_late: boolean;
+  /** The requester asks for units (BitTorrent `interested`). */
+  readonly interested: boolean;
 }
 
 /** Applies a round's outcome to a session. The price of a live session is never above the requester's bid. */
 export function sessionAction(outcome: PeerOutcome, session: SessionView): SessionAction {
   const live = session.price_units_per_kib;
   if (live !== null && session.payment_late) return { type: 'keep' };
-  if (outcome.kind !== 'charged') return live === null ? { type: 'keep' } : { type: 'end' };
+  if (outcome.kind !== 'charged') return live === null || !session.interested ? { type: 'keep' } : { type: 'end' };
   const price = outcome.price_units_per_kib;
   const bid = session.bid_units_per_kib;
   if (bid === null || price > bid) throw new Error('round outcome: charged above the bid');

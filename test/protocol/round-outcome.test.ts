@@ -14,7 +14,9 @@ import { signPaymentState, type SignedPaymentState } from '../../src/protocol/pa
 import { party, SimLedger, UNLIMITED } from './channel-harness.ts';
 
 const charged = (price: bigint): PeerOutcome => ({ kind: 'charged', price_units_per_kib: price });
-const view = (price: bigint | null, bid: bigint | null, payment_late = false) => ({ price_units_per_kib: price, bid_units_per_kib: bid, payment_late });
+const view = (price: bigint | null, bid: bigint | null, payment_late = false, interested = true) => ({
+  price_units_per_kib: price, bid_units_per_kib: bid, payment_late, interested,
+});
 
 describe('round outcomes', () => {
   it('charges the winners at the clearing price, serves the rest of the unchoked free, chokes the others', () => {
@@ -36,6 +38,9 @@ describe('round outcomes', () => {
     expect(sessionAction(charged(3n), view(8n, 4n))).toEqual({ type: 'restart', price_units_per_kib: 3n });
     expect(sessionAction({ kind: 'free' }, view(5n, 10n))).toEqual({ type: 'end' });
     expect(sessionAction({ kind: 'choked' }, view(5n, 10n))).toEqual({ type: 'end' });
+    // A requester that asks for nothing (done downloading) is served nothing and charged nothing; its session waits
+    // for the payment of its last unit and its own `done` (ending it now would race that payment).
+    expect(sessionAction({ kind: 'choked' }, view(5n, 10n, false, false))).toEqual({ type: 'keep' });
     expect(sessionAction({ kind: 'free' }, view(null, 10n))).toEqual({ type: 'keep' });
     expect(sessionAction({ kind: 'choked' }, view(5n, 10n, true))).toEqual({ type: 'keep' });
     expect(() => sessionAction(charged(11n), view(null, 10n))).toThrow(/above the bid/);
@@ -253,7 +258,7 @@ function sessionView(p: Peer) {
   const s = p.payee;
   const pending = s?.pending_price_units_per_kib ?? 0n;
   const price = s && isLive(s) ? (pending > s.price_units_per_kib ? pending : s.price_units_per_kib) : null;
-  return { price_units_per_kib: price, bid_units_per_kib: p.sent, payment_late: late(p) };
+  return { price_units_per_kib: price, bid_units_per_kib: p.sent, payment_late: late(p), interested: p.interested };
 }
 
 describe('paid sessions across rounds (property)', () => {
