@@ -21,8 +21,8 @@ export interface ExchangeHttpInfo {
 const JSON_CONTENT_TYPE_RE = /^application\/json\s*(;|$)/i;
 const base58 = (hex: string) => TronWeb.address.fromHex(hex);
 
-function depositJson(d: Extract<DepositStatus, { ok: true }>) {
-  return { ...d, ok: undefined, amount_units: String(d.amount_units), required_confirmations: CONFIRMATIONS_REQUIRED };
+function depositJson({ ok: _ok, ...d }: Extract<DepositStatus, { ok: true }>) {
+  return { ...d, amount_units: String(d.amount_units), required_confirmations: CONFIRMATIONS_REQUIRED };
 }
 
 function depositRowJson(d: DepositRow) {
