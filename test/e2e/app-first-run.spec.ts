@@ -94,6 +94,9 @@ test('a normal first run (create, airdrop, share, download) logs no error; the p
   const { payment } = await walletAddresses(seeder.page);
   await expect(peerRow.getByTestId('peer-key')).toHaveText(`${payment.slice(0, 4)}…${payment.slice(-4)}`);
   await expect(peerRow.getByTestId('peer-state')).toHaveCount(1);
+  // Paid versus free rate over the same window, with what was paid in it (the peer's own counters).
+  await expect(phone.page.getByRole('img', { name: 'Download rate from paid and free peers' })).toBeVisible();
+  await expect(phone.page.getByTestId('rate-summary')).toContainText(/on average from paid peers,\s+\S+ \S*B\/s from free peers; \S+ BTT paid meanwhile\./, { timeout: 15_000 });
   expect(await clippedCells(phone.page, '[data-testid=peer-row]')).toEqual([]);
   await phone.page.screenshot({ path: 'test-results/screenshots/11-peers-phone.png', fullPage: true });
   expect(await axeViolations(phone.page, '11-peers-phone')).toEqual([]);

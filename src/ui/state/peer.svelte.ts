@@ -3,6 +3,7 @@
 import type { InfoHash, PaymentKeyHandle, PeerApi, PeerSettings, PeerSnapshot, PeerStatus, TorrentDetail, TorrentSummary } from '../peer/peer-api.ts';
 import { plainTorrentError, torrentFileProblem } from '../lib/torrent-file.ts';
 import { metrics } from './metrics.svelte.ts';
+import { torrentRates } from './torrent-rates.svelte.ts';
 
 /** Detail (peers, pieces) is heavier than the list; once a second is as fast as a person reads a table. */
 export const DETAIL_REFRESH_MS = 1_000;
@@ -49,6 +50,7 @@ class PeerState {
         (snapshot) => {
           this.#snapshot = snapshot;
           metrics.record(snapshot);
+          torrentRates.record(snapshot);
         },
         (status) => {
           this.#status = status;
