@@ -1,8 +1,8 @@
 // Payment shell: the real payer and payee channel machines on every paid stream, effects performed at once against the
 // sim ledger. Signatures are real Ed25519 or trusted (the verified-flag path; see docs/sim/README.md).
 import { sha256 } from '@noble/hashes/sha2.js';
-import { canServe, crankPayee, createPayee, earnedUnits, type PayeeEvent } from '../protocol/channel-payee.ts';
-import { canRequest, crankPayer, createPayer, type Budget, type PayerEvent, type PayerState } from '../protocol/channel-payer.ts';
+import { canServe, crankPayee, createPayee, earnedUnits, type PayeeEffect, type PayeeEvent } from '../protocol/channel-payee.ts';
+import { canRequest, crankPayer, createPayer, type Budget, type PayerEffect, type PayerEvent, type PayerState } from '../protocol/channel-payer.ts';
 import { PAYMENT_DEADLINE_MS } from '../protocol/channel-types.ts';
 import { nobleSign, nobleVerify, publicKeyFromHex, publicKeyFromSecret, SIGNATURE_BYTES, toPublicKeyHex, type PublicKeyHex } from '../protocol/ed25519.ts';
 import type { Units } from '../protocol/money.ts';
@@ -127,7 +127,10 @@ function payerDo(sw: Swarm, s: Stream, event: PayerEvent, now: number): void {
   s.payer = step.state;
   if (step.rejection?.reaction === 'disconnect' || step.rejection?.reaction === 'ban') defer(sw, () => sw.disconnect(s.conn, now));
   const { up, down } = s;
-  for (const effect of step.effects) {
+  // Indexed loops: for-of here allocated an iterator result per effect (these functions recurse, so V8 keeps them).
+  const effects = step.effects;
+  for (let i = 0; i < effects.length; i++) {
+    const effect = effects[i] as PayerEffect;
     switch (effect.type) {
       case 'open_channel': {
         const ch = sw.ledger.open(down, up, effect.escrow_units, effect.timeout_ms, now);
@@ -182,7 +185,9 @@ function payeeDo(sw: Swarm, s: Stream, event: PayeeEvent, now: number): void {
     }
   }
   if (step.rejection?.reaction === 'disconnect') defer(sw, () => sw.disconnect(s.conn, now));
-  for (const effect of step.effects) {
+  const effects = step.effects;
+  for (let i = 0; i < effects.length; i++) {
+    const effect = effects[i] as PayeeEffect;
     switch (effect.type) {
       case 'fetch_channel':
         payeeDo(sw, s, { type: 'ledger_channel', channel_id: effect.channel_id, channel: sw.ledger.get(effect.channel_id) }, now);
