@@ -1,7 +1,9 @@
 // What the engine tells the UI about its torrents and when: a status and the peers of every ready torrent each
 // tick, `torrent.done` once, warnings and errors as they come; and what a torrent's events change in its record
-// (a verified download counts in its money record and schedules a save).
+// (a verified download counts in its money record and schedules a save). Only pieces whose data came from a peer
+// count as downloaded: pieces a shared file or a resumed store verifies were there already.
 import type { PeerEvent } from './rpc-schema.ts';
+import type { Wire } from './wire.ts';
 import { SAVE_DELAY_MS, type TorrentSaver } from './torrent-saver.ts';
 import { torrentPeers, torrentStatus, type ManagedTorrent } from './torrent-view.ts';
 
@@ -17,9 +19,13 @@ export class TorrentEvents {
   /** Listens to one torrent for as long as it lives. */
   watch(managed: ManagedTorrent): void {
     const { torrent } = managed;
+    // Pieces with blocks from a peer since they were last verified (or failed): bounded by the torrent's piece count.
+    const fetched = new Set<number>();
+    const onWire = (wire: Wire) => wire.on('piece', ((index: number) => fetched.add(index)) as (...args: never[]) => void);
+    for (const wire of torrent.wires) onWire(wire);
+    torrent.on('wire', onWire);
     torrent.on('verified', (index: number) => {
-      // Pieces verified before 'ready' were already stored (seeding, resume): only downloads count.
-      if (torrent.ready) managed.money.downloaded(index === torrent.pieces.length - 1 ? torrent.lastPieceLength : torrent.pieceLength);
+      if (fetched.delete(index)) managed.money.downloaded(index === torrent.pieces.length - 1 ? torrent.lastPieceLength : torrent.pieceLength);
       this.#saver.schedule(managed, SAVE_DELAY_MS);
     });
     torrent.on('done', () => {

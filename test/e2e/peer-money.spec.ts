@@ -64,6 +64,8 @@ test('paid and free figures survive a reload and a Speed switch, and equal the s
   await expect.poll(async () => BigInt((await status()).paid_units), { timeout: 30_000 }).toBe(settled);
   const earned = await provider.page.evaluate((h) => window.seedpayLab.status(h), seeded.info_hash);
   expect(BigInt(earned.earned_units)).toBe(settled);
+  // The seeder shared the file from its own bytes: it downloaded nothing, paid or free.
+  expect({ paid: earned.paid_bytes, free: earned.free_bytes }).toEqual({ paid: 0, free: 0 });
   const done = await status();
 
   // Legacy bytes are free: nothing more was paid after the switch, and the rest of the file arrived as free bytes.
