@@ -89,10 +89,10 @@ export function toSpeedSettings(settings: PeerSettings): SpeedSettings {
     bidding: settings.speed_enabled,
     spending_rate_ppm: settings.spending_rate_ppm,
     reserve_units_per_kib: settings.reserve_units_per_kib,
-    providing: settings.speed_enabled && settings.provide,
+    providing: settings.speed_enabled && settings.providing,
     upload_limit_bytes_per_s: settings.upload_limit_bytes_per_s,
-    torrent_cap_units: settings.cap_per_torrent_units ?? MAX_AMOUNT_UNITS,
-    day_cap_units: settings.cap_per_day_units ?? MAX_AMOUNT_UNITS,
+    torrent_cap_units: settings.torrent_cap_units ?? MAX_AMOUNT_UNITS,
+    day_cap_units: settings.day_cap_units ?? MAX_AMOUNT_UNITS,
   };
 }
 

@@ -82,12 +82,13 @@ export interface TorrentDetail extends TorrentSummary {
 export interface PeerSettings {
   readonly speed_enabled: boolean;
   readonly spending_rate_ppm: bigint;
-  readonly cap_per_torrent_units: Units | null;
-  readonly cap_per_day_units: Units | null;
+  /** null = no cap of the user's own. */
+  readonly torrent_cap_units: Units | null;
+  readonly day_cap_units: Units | null;
   readonly reserve_units_per_kib: Units;
   readonly upload_limit_bytes_per_s: number | null;
   /** False opts out of providing entirely: no uploads sold, no bids accepted. */
-  readonly provide: boolean;
+  readonly providing: boolean;
 }
 
 export interface PeerSnapshot {

@@ -1,5 +1,6 @@
 // The torrents as the screens see them: the peer's latest snapshot, the open torrent's detail (polled only while
 // it is on screen), and the commands, each turned into a message a person can act on when it fails.
+import { MAX_TORRENT_FILE_BYTES } from '../../peer/client.ts';
 import type { InfoHash, PaymentKeyHandle, PeerApi, PeerSettings, PeerSnapshot, PeerStatus, TorrentDetail, TorrentSummary } from '../peer/peer-api.ts';
 import { plainTorrentError, torrentFileProblem } from '../lib/torrent-file.ts';
 import { metrics } from './metrics.svelte.ts';
@@ -9,8 +10,6 @@ import { torrentRates } from './torrent-rates.svelte.ts';
 export const DETAIL_REFRESH_MS = 1_000;
 /** A magnet link is short; one longer than this is not a link someone pasted. */
 export const MAX_MAGNET_CHARS = 8_192;
-/** .torrent files of very large torrents run to a few MB; anything bigger is not one. */
-export const MAX_TORRENT_FILE_BYTES = 16 * 1024 * 1024;
 
 class PeerState {
   #status = $state<PeerStatus>({ state: 'starting' });

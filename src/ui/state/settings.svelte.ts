@@ -5,6 +5,7 @@ import { DEFAULT_RESERVE_UNITS_PER_KIB } from '../../protocol/choker.ts';
 import { MAX_AMOUNT_UNITS, parseUnits, type Units } from '../../protocol/money.ts';
 import { DEFAULT_IDLE_LOCK_MS, MAX_IDLE_LOCK_MS, MIN_IDLE_LOCK_MS } from '../../wallet/index.ts';
 import { loadPref, savePref } from '../lib/prefs-store.ts';
+import { DEFAULT_DAY_CAP_UNITS, DEFAULT_TORRENT_CAP_UNITS } from '../../peer/client.ts';
 import type { PeerSettings } from '../peer/peer-api.ts';
 
 const SETTINGS_KEY = 'settings';
@@ -16,13 +17,14 @@ export interface Settings {
   readonly speed_enabled: boolean;
   /** 0.0–1.0: share of the balance the auto-bidder may commit to what remains to download. */
   readonly spending_rate: number;
-  readonly cap_per_torrent_units: Units | null;
-  readonly cap_per_day_units: Units | null;
+  /** Spend caps (null = none of the user's own); the names and defaults are the peer's (DEFAULT_SPEED_SETTINGS). */
+  readonly torrent_cap_units: Units | null;
+  readonly day_cap_units: Units | null;
   readonly reserve_units_per_kib: Units;
   /** null = unlimited. */
   readonly upload_limit_kib_s: number | null;
   /** False = never provide: no uploads sold for BTT. */
-  readonly provide: boolean;
+  readonly providing: boolean;
   readonly auto_lock_ms: number;
 }
 
@@ -30,11 +32,11 @@ export const DEFAULT_SETTINGS: Settings = {
   speed_enabled: true,
   // The paper fixes 1.0 for the first release; we start a newcomer at a gentler half and say so in the UI.
   spending_rate: 0.5,
-  cap_per_torrent_units: 50_000_000n, // 50 BTT
-  cap_per_day_units: 200_000_000n, // 200 BTT
+  torrent_cap_units: DEFAULT_TORRENT_CAP_UNITS,
+  day_cap_units: DEFAULT_DAY_CAP_UNITS,
   reserve_units_per_kib: DEFAULT_RESERVE_UNITS_PER_KIB,
   upload_limit_kib_s: null,
-  provide: true,
+  providing: true,
   auto_lock_ms: DEFAULT_IDLE_LOCK_MS,
 };
 
@@ -49,7 +51,10 @@ function units(value: unknown, fallback: Units | null): Units | null {
   }
 }
 
-/** Reads a stored value field by field; anything malformed falls back to the default for that field. */
+/**
+ * Reads a stored value field by field; anything malformed falls back to the default for that field. Settings saved
+ * before the names matched the peer's (`cap_per_torrent_units`, `cap_per_day_units`, `provide`) are read as well.
+ */
 export function parseSettings(value: unknown): Settings {
   if (typeof value !== 'object' || value === null) return DEFAULT_SETTINGS;
   const raw = value as Record<string, unknown>;
@@ -59,12 +64,12 @@ export function parseSettings(value: unknown): Settings {
   return {
     speed_enabled: typeof raw.speed_enabled === 'boolean' ? raw.speed_enabled : DEFAULT_SETTINGS.speed_enabled,
     spending_rate: rate,
-    cap_per_torrent_units: units(raw.cap_per_torrent_units, DEFAULT_SETTINGS.cap_per_torrent_units),
-    cap_per_day_units: units(raw.cap_per_day_units, DEFAULT_SETTINGS.cap_per_day_units),
+    torrent_cap_units: units(raw.torrent_cap_units ?? raw.cap_per_torrent_units, DEFAULT_SETTINGS.torrent_cap_units),
+    day_cap_units: units(raw.day_cap_units ?? raw.cap_per_day_units, DEFAULT_SETTINGS.day_cap_units),
     reserve_units_per_kib: units(raw.reserve_units_per_kib, DEFAULT_SETTINGS.reserve_units_per_kib) ?? DEFAULT_SETTINGS.reserve_units_per_kib,
     upload_limit_kib_s:
       limit === null ? null : typeof limit === 'number' && Number.isSafeInteger(limit) && limit > 0 && limit <= MAX_UPLOAD_LIMIT_KIB_S ? limit : DEFAULT_SETTINGS.upload_limit_kib_s,
-    provide: typeof raw.provide === 'boolean' ? raw.provide : DEFAULT_SETTINGS.provide,
+    providing: typeof (raw.providing ?? raw.provide) === 'boolean' ? (raw.providing ?? raw.provide) as boolean : DEFAULT_SETTINGS.providing,
     auto_lock_ms: typeof lock === 'number' && lock >= MIN_IDLE_LOCK_MS && lock <= MAX_IDLE_LOCK_MS ? lock : DEFAULT_SETTINGS.auto_lock_ms,
   };
 }
@@ -73,8 +78,8 @@ function serialize(settings: Settings): Record<string, unknown> {
   const text = (value: Units | null) => (value === null ? null : value.toString());
   return {
     ...settings,
-    cap_per_torrent_units: text(settings.cap_per_torrent_units),
-    cap_per_day_units: text(settings.cap_per_day_units),
+    torrent_cap_units: text(settings.torrent_cap_units),
+    day_cap_units: text(settings.day_cap_units),
     reserve_units_per_kib: settings.reserve_units_per_kib.toString(),
   };
 }
@@ -83,11 +88,11 @@ export function toPeerSettings(settings: Settings): PeerSettings {
   return {
     speed_enabled: settings.speed_enabled,
     spending_rate_ppm: spendingRateFromFraction(settings.spending_rate),
-    cap_per_torrent_units: settings.cap_per_torrent_units,
-    cap_per_day_units: settings.cap_per_day_units,
+    torrent_cap_units: settings.torrent_cap_units,
+    day_cap_units: settings.day_cap_units,
     reserve_units_per_kib: settings.reserve_units_per_kib,
     upload_limit_bytes_per_s: settings.upload_limit_kib_s === null ? null : settings.upload_limit_kib_s * 1024,
-    provide: settings.provide,
+    providing: settings.providing,
   };
 }
 
