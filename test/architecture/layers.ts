@@ -34,7 +34,11 @@ export const LAYERS: readonly Layer[] = [
   { dir: 'stream/lab', may_import: ['protocol', 'wallet', 'peer', 'stream', 'stream/serve', 'lab'], packages: ['svelte'] },
   // The tracker's cluster mode (gateways, swarm shards, the NATS bus): a Node service beside the ledger.
   { dir: 'tracker', may_import: [], packages: ['node:', 'nats', 'ws'] },
-  { dir: 'server', may_import: ['ledger', 'tracker'], packages: ['node:', 'hono', '@hono/node-server', 'bittorrent-tracker'] },
+  // The loopback TRON node (java-tron's HTTP API subset, a local test chain) and the exchange beside the ledger,
+  // which reaches the ledger through service.ts and the chain through tronweb only (so a real full node fits too).
+  { dir: 'tron', may_import: [], packages: [...NOBLE, 'node:', 'hono', '@hono/node-server', 'tronweb'] },
+  { dir: 'exchange', may_import: ['protocol', 'ledger'], packages: [...NOBLE, 'node:', 'hono', 'better-sqlite3', 'pg', 'tronweb'] },
+  { dir: 'server', may_import: ['protocol', 'ledger', 'tracker', 'tron', 'exchange'], packages: ['node:', 'hono', '@hono/node-server', 'bittorrent-tracker'] },
   { dir: 'cli', may_import: ['protocol'], packages: ['node:', '@playwright/test'] },
 ];
 
@@ -50,6 +54,9 @@ export const PUBLIC_FILES: Readonly<Record<string, readonly string[]>> = {
   // The app shows the widget's embed snippet.
   widget: ['widget/EmbedSnippet.svelte', 'widget/snippet.ts'],
   ledger: ['ledger/service.ts'],
+  // The server starts the local TRON node and the exchange through one file each.
+  tron: ['tron/node.ts'],
+  exchange: ['exchange/service.ts'],
 };
 
 /** Files a layer may import from another layer's non-public files, each with its reason. */
