@@ -3,7 +3,7 @@
 import { isPublicKeyHex, type PublicKeyHex } from './ed25519.ts';
 import { minUnits, type Units } from './money.ts';
 import type { ChannelId, PaymentState } from './payment-state.ts';
-import { hasPiece, isSubset, isValidPieceSet, type PieceSet } from './piece-set.ts';
+import { hasPiece, isSubset, isValidPieceSet, isValidSuccessor, type PieceSet } from './piece-set.ts';
 import { assertPieceLength, invariant } from './channel-types.ts';
 
 /** An escrow covers at most this much data: more would lock funds a vanished provider keeps until the timeout. */
@@ -165,7 +165,10 @@ export function assertPayerTransition(prev: PayerState, next: PayerState): void 
   if (next.payer_key !== prev.payer_key || next.piece_length_bytes !== prev.piece_length_bytes || next.piece_count !== prev.piece_count) {
     assertPayerConstants(next);
   }
-  if (next.paid_pieces !== prev.paid_pieces) assertPaidPieces(next);
+  if (next.paid_pieces !== prev.paid_pieces) {
+    // Only the chunks the new set does not share with the old (valid) one are re-derived.
+    invariant(next.paid_pieces.piece_count === next.piece_count && isValidSuccessor(prev.paid_pieces, next.paid_pieces), 'paid-piece bitfield matches piece_count, spare bits clear');
+  }
   if (next.channel !== null && next.channel !== prev.channel) assertPayerChannel(next.channel);
   assertPayerFields(next);
   assertPayerProgress(prev, next);

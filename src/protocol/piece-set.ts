@@ -43,7 +43,7 @@ export function isSubset(a: PieceSet, b: PieceSet): boolean {
     if (x === y) continue;
     if (x.length !== y.length) return false;
     let missing = 0;
-    for (let i = 0; i < x.length; i++) missing |= (x[i] ?? 0) & ~(y[i] ?? 0);
+    for (let i = 0; i < x.length; i++) missing |= (x[i] as number) & ~(y[i] as number);
     if (missing !== 0) return false;
   }
   return true;
@@ -60,6 +60,23 @@ export function isValidPieceSet(set: PieceSet): boolean {
   const spare = (8 - (set.piece_count % 8)) % 8;
   const last = set.chunks.at(-1);
   return last === undefined || ((last[last.length - 1] ?? 0) & ((1 << spare) - 1)) === 0;
+}
+
+/**
+ * `next` is well formed, given that `prev` is: same shape, and only the chunks `next` does not share with `prev` are
+ * examined (a `withPiece` successor differs in one). Equal to `isValidPieceSet(next)` whenever `prev` is valid.
+ */
+export function isValidSuccessor(prev: PieceSet, next: PieceSet): boolean {
+  if (prev.piece_count !== next.piece_count || prev.chunks.length !== next.chunks.length) return isValidPieceSet(next);
+  const last = next.chunks.length - 1;
+  for (let c = 0; c <= last; c++) {
+    const chunk = next.chunks[c];
+    const was = prev.chunks[c] as Uint8Array;
+    if (chunk === was) continue;
+    if (!(chunk instanceof Uint8Array) || chunk.length !== was.length) return false;
+    if (c === last && ((chunk[chunk.length - 1] as number) & ((1 << ((8 - (next.piece_count % 8)) % 8)) - 1)) !== 0) return false;
+  }
+  return true;
 }
 
 export function pieceSetToHex(set: PieceSet): string {
