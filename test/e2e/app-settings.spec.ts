@@ -70,10 +70,14 @@ test('provider settings in the app change what its peer does: upload limit, sell
     .toBe('closed');
   // Told it is not charged any more: this session stops paying (a fresh one starts if the provider sells again).
   await expect.poll(async () => (await onlyPeer(requester, info.info_hash))?.payer_phase, { timeout: 20_000 }).toBe('Stopped');
-  const paidAtOptOut = (await requester.page.evaluate((h) => window.seedpayLab.status(h), info.info_hash)).paid_units;
+  // Its paid figure comes to what the ledger settled on the channel (a payment in flight at the opt-out may have been
+  // forgiven instead), and stays there while the pieces keep coming, free.
+  const paid = async () => String((await requester.page.evaluate((h) => window.seedpayLab.status(h), info.info_hash)).paid_units);
+  const settled = String((await requester.page.evaluate((id) => window.seedpayLab.channel(id), String(opened.channel_id))).paid_units);
+  await expect.poll(paid, { timeout: 20_000 }).toBe(settled);
   const freeFrom = await downloaded(requester, info.info_hash);
   await expect.poll(() => downloaded(requester, info.info_hash), { timeout: 60_000 }).toBeGreaterThan(freeFrom + 64 * 1024);
-  expect((await requester.page.evaluate((h) => window.seedpayLab.status(h), info.info_hash)).paid_units).toBe(paidAtOptOut);
+  expect(await paid()).toBe(settled);
 
   // Speed off for this torrent: the connection re-forms without the extension; both sides see a legacy peer.
   await app.goto(`${APP_URL()}#/torrents`);
