@@ -1,6 +1,7 @@
 // What tracker gateways and swarm shards say to each other over NATS: the subjects and the JSON messages, with
 // validators (a bus message is input like any other: a malformed one is dropped, never trusted, never a crash).
 // Like aquatic_ws, every peer is addressed by {gateway, connection id}: shards never hold sockets.
+import type { NatsConnection } from 'nats';
 import { MAX_ANNOUNCE_PEERS, type AnnounceEvent, type Description, type RelayOffer } from './wire.ts';
 
 export const SUBJECT_PREFIX = 'seedpay.tracker';
@@ -14,6 +15,14 @@ export const SHARD_HEARTBEAT_SUBJECT = `${SUBJECT_PREFIX}.hb.shard`;
 export const GATEWAY_HEARTBEAT_SUBJECT = `${SUBJECT_PREFIX}.hb.gw`;
 /** A new gateway asks every shard to say it is alive now, so it can route at once. */
 export const HELLO_SUBJECT = `${SUBJECT_PREFIX}.hello`;
+
+/** Publishes unless the connection is closing. A gateway's sockets and a shard's subscriptions still fire while
+ * `close()` drains NATS (a terminated socket's 'close' event comes after the drain began); what they would say then
+ * (a socket left, a frame for a gateway) is moot, and the far side forgets it by heartbeat timeout anyway. */
+export function publishWhileOpen(nc: NatsConnection, subject: string, data: Uint8Array): void {
+  if (nc.isClosed() || nc.isDraining()) return;
+  nc.publish(subject, data);
+}
 
 /** Shard and gateway names (config) and instance ids: NATS subject tokens, so no dots, spaces or wildcards. */
 const NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;

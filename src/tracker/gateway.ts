@@ -17,6 +17,7 @@ import {
   encode,
   gatewaySubject,
   isName,
+  publishWhileOpen,
   shardSubject,
   type ShardMessage,
 } from './bus.ts';
@@ -114,7 +115,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
   });
   const timer = setInterval(() => {
-    nc.publish(GATEWAY_HEARTBEAT_SUBJECT, encode({ id }));
+    publishWhileOpen(nc, GATEWAY_HEARTBEAT_SUBJECT, encode({ id }));
     const now = Date.now();
     let changed = false;
     for (const [shard, seen] of shards) {
@@ -126,8 +127,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     if (changed) setShards();
   }, heartbeat_ms);
   timer.unref();
-  nc.publish(GATEWAY_HEARTBEAT_SUBJECT, encode({ id }));
-  nc.publish(HELLO_SUBJECT, new Uint8Array());
+  publishWhileOpen(nc, GATEWAY_HEARTBEAT_SUBJECT, encode({ id }));
+  publishWhileOpen(nc, HELLO_SUBJECT, new Uint8Array());
 
   function send(conn: Conn | undefined, frame: string): void {
     if (!conn || conn.ws.readyState !== conn.ws.OPEN || conn.ws.bufferedAmount > MAX_BUFFERED_BYTES) return;
@@ -141,7 +142,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       return false;
     }
     if (message.t === 'announce') void announce(conn, shard, message, true);
-    else nc.publish(shardSubject(shard), encode(message));
+    else publishWhileOpen(nc, shardSubject(shard), encode(message));
     return true;
   }
 
@@ -200,7 +201,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     if (conn.peer_id === null) return;
     for (const info_hash of conn.swarms) {
       const shard = owner(info_hash);
-      if (shard) nc.publish(shardSubject(shard), encode({ t: 'close', gw: id, conn: connId, info_hash, peer_id: conn.peer_id }));
+      if (shard) publishWhileOpen(nc, shardSubject(shard), encode({ t: 'close', gw: id, conn: connId, info_hash, peer_id: conn.peer_id }));
     }
   }
 
@@ -239,7 +240,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     async close() {
       clearInterval(timer);
       const stopped = new Promise<void>((done) => server.close(() => done()));
-      for (const conn of conns.values()) conn.ws.terminate();
+      // Say goodbye for every socket now, while the bus is open: the shards drop these peers at once instead of
+      // after the gateway timeout, and the sockets' own 'close' events (which may come after the drain) find nothing.
+      for (const [connId, conn] of [...conns]) {
+        onClose(connId);
+        conn.ws.terminate();
+      }
       server.closeAllConnections();
       await stopped;
       await nc.drain().catch(() => {});

@@ -12,6 +12,7 @@ import {
   encodeGatewayMessage,
   gatewaySubject,
   isName,
+  publishWhileOpen,
   shardSubject,
   type Route,
   type ShardMessage,
@@ -64,7 +65,7 @@ export async function startShard(options: ShardOptions): Promise<RunningShard> {
   };
 
   const deliver = (batches: Map<string, Array<[number, string]>>) => {
-    for (const [gw, frames] of batches) nc.publish(gatewaySubject(gw), encodeGatewayMessage({ frames }));
+    for (const [gw, frames] of batches) publishWhileOpen(nc, gatewaySubject(gw), encodeGatewayMessage({ frames }));
   };
   const push = (batches: Map<string, Array<[number, string]>>, route: Route, frame: string) => {
     const list = batches.get(route.gw);
@@ -125,7 +126,7 @@ export async function startShard(options: ShardOptions): Promise<RunningShard> {
       if (!known) dropForeignSwarms();
     },
   });
-  const heartbeat = () => nc.publish(SHARD_HEARTBEAT_SUBJECT, encode({ id: options.id }));
+  const heartbeat = () => publishWhileOpen(nc, SHARD_HEARTBEAT_SUBJECT, encode({ id: options.id }));
   nc.subscribe(HELLO_SUBJECT, { callback: (err) => err || heartbeat() });
 
   const sweep = () => {

@@ -190,4 +190,30 @@ describe('tracker cluster', () => {
       await s2.kill();
     }
   }, 30_000);
+
+  it('a gateway that closes says goodbye for its sockets, so the shard drops them at once, and never publishes on a draining bus', async () => {
+    // CI once saw CONNECTION_DRAINING thrown from a socket's 'close' handler: a terminated socket can report its close
+    // after close() began draining NATS. The shard here would forget a silent gateway only after a minute.
+    cluster = await startTestCluster({ shards: ['s1'], gateways: ['g1'], shard: { gateway_timeout_ms: 60_000 } });
+    const g1 = cluster.gateways[0]!;
+    const ih = randomHex20();
+    for (let i = 0; i < 40; i++) {
+      const p = await open(g1.url);
+      p.announce(ih, { event: 'started', left: i % 2 });
+      await p.next(isResponse(ih));
+    }
+    expect(cluster.shards[0]!.swarm(ih)).toEqual({ complete: 20, incomplete: 20 });
+    const errors: unknown[] = [];
+    const onError = (e: unknown) => errors.push(e);
+    process.on('uncaughtException', onError);
+    try {
+      await g1.close();
+      await until(() => cluster!.shards[0]!.swarm(ih) === null, 5000, 'goodbyes reach the shard');
+      await cluster.shards[0]!.close();
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      process.off('uncaughtException', onError);
+    }
+    expect(errors).toEqual([]);
+  });
 });
