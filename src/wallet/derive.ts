@@ -2,7 +2,8 @@
 // seed feeds two trees:
 //   payment key (Ed25519, ledger accounts and payment channels): SLIP-0010 at PAYMENT_KEY_PATH
 //   TRON key (secp256k1, the exchange's on-chain side):           BIP-32   at TRON_KEY_PATH (TRON's standard path)
-// Only the TRON address leaves this file; the TRON secret is wiped as soon as the address is known.
+// Only the TRON address leaves deriveKeys*; the TRON secret is wiped as soon as the address is known. Signing an
+// on-chain transfer re-derives it (deriveTronSecretFromEntropy) from the vault's entropy after the password.
 import { entropyToMnemonic, mnemonicToEntropy, mnemonicToSeedWebcrypto, validateMnemonic } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
 import { clean } from '@noble/hashes/utils.js';
@@ -84,6 +85,16 @@ export async function deriveKeysFromEntropy(entropy: Uint8Array): Promise<Derive
   const seed = await mnemonicToSeedWebcrypto(phraseFromEntropy(entropy));
   try {
     return deriveKeysFromSeed(seed);
+  } finally {
+    clean(seed);
+  }
+}
+
+/** The TRON secret key alone, for one signature: the caller checks its address, signs, and wipes it. */
+export async function deriveTronSecretFromEntropy(entropy: Uint8Array): Promise<Uint8Array> {
+  const seed = await mnemonicToSeedWebcrypto(phraseFromEntropy(entropy));
+  try {
+    return bip32DeriveSecretKey(seed, TRON_KEY_PATH);
   } finally {
     clean(seed);
   }

@@ -4,9 +4,10 @@
 // Expected failures (wrong password, bad file) are result codes; a broken invariant throws.
 import { clean } from '@noble/hashes/utils.js';
 import type { PublicKeyHex } from '../protocol/ed25519.ts';
-import { assertEntropy, deriveKeysFromEntropy, entropyFromPhrase, PHRASE_ENTROPY_BYTES, phraseFromEntropy } from './derive.ts';
+import { assertEntropy, deriveKeysFromEntropy, deriveTronSecretFromEntropy, entropyFromPhrase, PHRASE_ENTROPY_BYTES, phraseFromEntropy } from './derive.ts';
 import { importPaymentKey, type PaymentKey } from './payment-key.ts';
-import type { TronAddress } from './tron-address.ts';
+import { tronAddressFromSecretKey, type TronAddress } from './tron-address.ts';
+import { signTronDigest } from './tron-transfer.ts';
 import { open, PBKDF2_ITERATIONS, seal, type RandomBytes } from './vault-crypto.ts';
 import { parseKeyFile, parseVaultRecord, VAULT_FORMAT, VAULT_VERSION, vaultAad, VaultFormatError, type VaultRecord } from './vault-record.ts';
 import type { VaultStorage } from './vault-storage.ts';
@@ -27,6 +28,7 @@ export interface WalletSession {
 export type VaultState = { readonly state: 'empty' } | { readonly state: 'locked'; readonly account: WalletAccount } | { readonly state: 'damaged'; readonly reason: string };
 
 export type UnlockResult = { readonly ok: true; readonly session: WalletSession } | { readonly ok: false; readonly error: 'wrong_password' | 'no_wallet' };
+export type TronSignResult = { readonly ok: true; readonly signature_hex: string } | { readonly ok: false; readonly error: 'wrong_password' | 'no_wallet' };
 export type ImportResult = { readonly ok: true; readonly session: WalletSession } | { readonly ok: false; readonly error: 'wrong_password' | 'bad_file'; readonly message: string };
 
 export interface WalletVaultDeps {
@@ -112,6 +114,26 @@ export class WalletVault {
       return 'ok';
     } finally {
       clean(entropy);
+    }
+  }
+
+  /**
+   * Signs a TRON transaction id with the wallet's TRON key, only against the password: the key is re-derived from
+   * the decrypted entropy, checked against the stored address, used once and wiped. It is never kept or returned.
+   */
+  async signTron(password: string, txID: string): Promise<TronSignResult> {
+    const record = await this.#load();
+    if (!record) return { ok: false, error: 'no_wallet' };
+    const entropy = await this.#open(record, password);
+    if (!entropy) return { ok: false, error: 'wrong_password' };
+    let secret: Uint8Array | null = null;
+    try {
+      secret = await deriveTronSecretFromEntropy(entropy);
+      if (tronAddressFromSecretKey(secret) !== record.tron_address) throw new WalletInvariantError('the decrypted secret does not derive the stored TRON address');
+      return { ok: true, signature_hex: signTronDigest(txID, secret) };
+    } finally {
+      clean(entropy);
+      if (secret) clean(secret);
     }
   }
 
