@@ -10,6 +10,7 @@ import { createExchangeService, type ExchangeService } from '../exchange/service
 import { createLedgerService } from '../ledger/service.ts';
 import { createTronNode } from '../tron/node.ts';
 import { createStaticApp } from './app.ts';
+import { createCdnCatalogueService } from './cdn-catalog-service.ts';
 import { createDemandBoardService, ledgerBalanceReader } from './demand-board-service.ts';
 import { mountTracker } from './tracker.ts';
 
@@ -86,6 +87,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // The demand board (docs/cdn-board.md): bids from announces, weighed by the bidder's balance in this ledger.
   const board = createDemandBoardService({ readBalance: ledgerBalanceReader(ledger.app) });
   root.route('/board', board.app);
+  // CDN links (docs/cdn-links.md): registered .torrent files of web-seeded torrents, for magnets and earn mode.
+  const cdn = createCdnCatalogueService(resolve(options.dataDir, 'cdn'));
+  root.route('/cdn', cdn.app);
 
   root.route('/', createStaticApp({ staticDir: options.staticDir }));
 
@@ -97,6 +101,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   closers.push(() => tracker.close());
   const port = (server.address() as AddressInfo).port;
   const url = `http://${options.host}:${port}`;
+  cdn.setOrigin(url);
   const started: ExchangeService = createExchangeService({
     dataDir: options.dataDir,
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),

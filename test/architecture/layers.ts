@@ -39,7 +39,7 @@ export const LAYERS: readonly Layer[] = [
   { dir: 'tron', may_import: [], packages: [...NOBLE, 'node:', 'hono', '@hono/node-server', 'tronweb'] },
   { dir: 'exchange', may_import: ['protocol', 'ledger'], packages: [...NOBLE, 'node:', 'hono', 'better-sqlite3', 'pg', 'tronweb'] },
   { dir: 'server', may_import: ['protocol', 'ledger', 'tracker', 'tron', 'exchange'], packages: ['node:', 'hono', '@hono/node-server', 'bittorrent-tracker'] },
-  { dir: 'cli', may_import: ['protocol'], packages: ['node:', '@playwright/test'] },
+  { dir: 'cli', may_import: ['protocol', 'widget'], packages: ['node:', '@playwright/test'] },
 ];
 
 /**
