@@ -6,9 +6,9 @@ import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { SessionContext } from './payment-state.ts';
 
 /** The paid services; each names its contexts under its own tag. */
-export type PaidService = 'speed';
+export type PaidService = 'speed' | 'proxy';
 
-const SERVICE_TAGS: Record<PaidService, string> = { speed: 'seedpay/session/speed/v1' };
+const SERVICE_TAGS: Record<PaidService, string> = { speed: 'seedpay/session/speed/v1', proxy: 'seedpay/session/proxy/v1' };
 
 export function sessionContext(service: PaidService, id: Uint8Array): SessionContext {
   const tag = utf8ToBytes(SERVICE_TAGS[service]);
@@ -22,4 +22,10 @@ export function sessionContext(service: PaidService, id: Uint8Array): SessionCon
 export function speedContext(info_hash: string): SessionContext {
   if (!/^[0-9a-f]{40}$/.test(info_hash)) throw new TypeError('info_hash: expected 40 lowercase hex characters');
   return sessionContext('speed', hexToBytes(info_hash));
+}
+
+/** A proxy job's context: its job id (32 bytes the requester draws at random, 64 hex characters). */
+export function proxyContext(job_id: string): SessionContext {
+  if (!/^[0-9a-f]{64}$/.test(job_id)) throw new TypeError('job_id: expected 64 lowercase hex characters');
+  return sessionContext('proxy', hexToBytes(job_id));
 }

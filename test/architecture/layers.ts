@@ -23,8 +23,8 @@ export const LAYERS: readonly Layer[] = [
   { dir: 'sim', may_import: ['protocol'], packages: [...NOBLE, 'node:'] },
   { dir: 'stream/serve', may_import: [], packages: [] },
   // The paid services (proxy now; storage, CDN planned). Beside the peer: the Node provider's fetcher and address
-  // guard (safe-fetch.ts, address-guard.ts) use node:, the chunk plan (chunk-plan.ts) is pure.
-  { dir: 'services', may_import: ['protocol'], packages: ['node:', 'bitfield'] },
+  // guard (safe-fetch.ts, address-guard.ts) use node:, the chunk plan (chunk-plan.ts) is pure; chunk proofs hash with noble.
+  { dir: 'services', may_import: ['protocol'], packages: ['node:', 'bitfield', '@noble/hashes'] },
   { dir: 'peer', may_import: ['protocol', 'wallet', 'stream/serve'], packages: [...NOBLE, 'webtorrent/', '@thaunknown/simple-peer/', 'streamx', 'idb-keyval'] },
   { dir: 'pwa', may_import: [], packages: ['virtual:pwa-register'] },
   { dir: 'stream', may_import: ['protocol', 'stream/serve', 'peer'], packages: ['svelte'] },
