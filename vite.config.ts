@@ -39,10 +39,10 @@ export default defineConfig({
         // The worker bundle carries WebTorrent; precache it so the peer starts offline too.
         maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
         navigateFallback: '/index.html',
-        // The ledger API and the tracker are live services, never answered from a cache. The other pages are their own
+        // The ledger API (and its exchange), the TRON node and the tracker are live services, never answered from a cache. The other pages are their own
         // documents: an embed's URL carries a query (the magnet), so the precache misses it and, without this, a
         // visitor who has the app installed would get the app shell inside every embedded player.
-        navigateFallbackDenylist: [/^\/ledger/, /^\/announce/, /^\/healthz/, /^\/lab\.html/, /^\/embed\.html/, /^\/stream-lab\.html/],
+        navigateFallbackDenylist: [/^\/ledger/, /^\/tron/, /^\/announce/, /^\/healthz/, /^\/lab\.html/, /^\/embed\.html/, /^\/stream-lab\.html/],
         cleanupOutdatedCaches: true,
         // Streaming playback: answers /stream/… range requests from the page's peer worker (src/stream, public/stream-sw.js).
         importScripts: ['/stream-sw.js'],

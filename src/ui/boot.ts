@@ -1,9 +1,11 @@
 // Wires the app's state together once at start: settings → peer and auto-lock; wallet sessions → peer (the
 // non-extractable payment key) and the account view; page activity → the idle lock. The only place that knows
 // every singleton, so views stay simple.
+import { createExchangeApi } from './exchange/exchange-api.ts';
 import { createLedgerApi } from './ledger/ledger-adapter.ts';
 import { createPeerApi } from './peer/peer-adapter.ts';
 import { account } from './state/account.svelte.ts';
+import { exchange } from './state/exchange.svelte.ts';
 import { firstRun } from './state/first-run.svelte.ts';
 import { metrics } from './state/metrics.svelte.ts';
 import { peer } from './state/peer.svelte.ts';
@@ -16,6 +18,7 @@ const ACTIVITY_EVENTS = ['pointerdown', 'keydown', 'wheel', 'touchstart'] as con
 export async function boot(): Promise<void> {
   route.listen();
   account.setApi(createLedgerApi(location.origin));
+  exchange.setApi(createExchangeApi(location.origin), () => void account.refresh());
   await Promise.all([settings.load(), wallet.load(), firstRun.load(), metrics.load()]);
 
   wallet.setAutoLock(settings.current.auto_lock_ms);
@@ -30,4 +33,6 @@ export async function boot(): Promise<void> {
   });
   account.setMoneyProbe(() => peer.torrents.some((t) => t.earned_units > 0n || t.paid_units > 0n));
   wallet.onSession((session) => account.follow(session?.account.paymentPublicKeyHex ?? null, { new_key: wallet.newKey }));
+  // The exchange follows the unlocked wallet's two addresses; a new one is funded on the local test chain at once.
+  wallet.onSession((session) => exchange.follow(session ? { payment: session.account.paymentPublicKeyHex, tron: session.account.tronAddress } : null));
 }

@@ -10,7 +10,7 @@ export { isValidPhrase, unknownWords } from './derive.ts';
 export { checkPassword, MIN_PASSWORD_CHARS, PasswordPolicyError } from './vault-crypto.ts';
 export { keyFileText, MAX_KEY_FILE_BYTES } from './vault-record.ts';
 export { isTronAddress, type TronAddress } from './tron-address.ts';
-export { buildTrc10Transfer, tronAddressHex, withSignature, type SignedTransfer, type UnsignedTransfer } from './tron-transfer.ts';
+export { buildTrc10Transfer, TRANSFER_EXPIRATION_MS, tronAddressHex, withSignature, type SignedTransfer, type UnsignedTransfer } from './tron-transfer.ts';
 export { WalletVault, type TronSignResult, type VaultState, type WalletAccount, type WalletSession } from './wallet-vault.ts';
 
 /** The browser's wallet: its vault in this origin's IndexedDB, or in the database a storage-access handle gives. */

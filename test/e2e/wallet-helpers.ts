@@ -5,8 +5,8 @@ export const APP_URL = () => `${process.env.SEEDPAY_URL}/`;
 export const PASSWORD = 'correct horse battery';
 
 /** Welcome → Set up Speed → new wallet with PASSWORD → returns the 12 words shown, confirmed as written down. */
-export async function createWallet(page: Page, password = PASSWORD): Promise<string> {
-  await page.goto(APP_URL());
+export async function createWallet(page: Page, password = PASSWORD, appUrl = APP_URL()): Promise<string> {
+  await page.goto(appUrl);
   await page.getByRole('button', { name: 'Set up Speed' }).click();
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByLabel('Repeat password').fill(password);

@@ -1,9 +1,10 @@
-// Hash routes (#/torrents, #/torrents/<info hash>, #/wallet, #/charts, #/settings): deep links survive a reload
+// Hash routes (#/torrents, #/torrents/<info hash>, #/wallet, #/exchange, #/charts, #/settings): deep links survive a reload
 // and the browser's back button works, with no router library.
 export type Route =
   | { readonly view: 'torrents' }
   | { readonly view: 'torrent'; readonly info_hash: string }
   | { readonly view: 'wallet' }
+  | { readonly view: 'exchange' }
   | { readonly view: 'charts' }
   | { readonly view: 'settings' };
 
@@ -14,6 +15,8 @@ export function parseRoute(hash: string): Route {
       return parts[1] && /^[0-9a-f]{40}$/i.test(parts[1]) ? { view: 'torrent', info_hash: parts[1].toLowerCase() } : { view: 'torrents' };
     case 'wallet':
       return { view: 'wallet' };
+    case 'exchange':
+      return { view: 'exchange' };
     case 'charts':
       return { view: 'charts' };
     case 'settings':

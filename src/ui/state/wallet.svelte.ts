@@ -114,6 +114,17 @@ class WalletState {
     return this.#run(async () => ((await this.#vault.changePassword(oldPassword, newPassword)) === 'ok' ? null : 'The current password is not right.'));
   }
 
+  /** A TRON signature of `txID` by this wallet's TRON key, against the password (the key is never kept). */
+  async signTron(password: string, txID: string): Promise<{ ok: true; signature_hex: string } | { ok: false; message: string }> {
+    if (this.#status !== 'unlocked') return { ok: false, message: 'Unlock the wallet first.' };
+    this.touch();
+    return this.#run(async () => {
+      const result = await this.#vault.signTron(password, txID);
+      if (result.ok) return result;
+      return { ok: false as const, message: result.error === 'wrong_password' ? WRONG_PASSWORD_MESSAGE : 'There is no wallet in this browser.' };
+    });
+  }
+
   async revealPhrase(password: string): Promise<string | null> {
     return this.#run(() => this.#vault.revealPhrase(password));
   }
