@@ -13,7 +13,13 @@ import { chunkBytes, chunkCount, createJob, ifRange, type ProxyJob } from './chu
 import { refuseRequest, refuseResource, type ProviderLimits, type ProxyRequest } from './job-request.ts';
 import type { DoneReason, ProxyFrame, RefuseCode } from './proxy-frames.ts';
 
-export type ProviderPhase = 'WaitingForRequest' | 'Probing' | 'Serving' | 'Done' | 'Banned';
+export type ProviderPhase = 'WaitingForRequest' | 'Probing' | 'Serving' | 'Lingering' | 'Done' | 'Banned';
+
+/**
+ * After a drop with a chunk unpaid, the channel stays open this long: the chunk's payment may have been signed and
+ * lost with the link, and the requester re-sends it (the job id names this session) when it reconnects.
+ */
+export const LINGER_MS = 60_000;
 
 export interface ProviderState {
   readonly phase: ProviderPhase;
@@ -33,6 +39,8 @@ export interface ProviderState {
   /** Served today before this session (the shell keeps the day's total across sessions). */
   readonly day_served_bytes: number;
   readonly end_reason: DoneReason | RefuseCode | null;
+  /** When the link dropped while a chunk was unpaid (phase Lingering). */
+  readonly dropped_at_ms: number | null;
 }
 
 export type ProviderEvent =
@@ -67,12 +75,13 @@ export interface ProviderStep {
 export function createProvider(limits: ProviderLimits, payee_key: PublicKeyHex, payer_key: PublicKeyHex, day_served_bytes: number): ProviderState {
   return {
     phase: 'WaitingForRequest', limits, payee_key, payer_key, request: null, context: null, job: null, payee: null, queue: [], fetching: null,
-    served_bytes: 0, day_served_bytes, end_reason: null,
+    served_bytes: 0, day_served_bytes, end_reason: null, dropped_at_ms: null,
   };
 }
 
 export function crankProvider(s: ProviderState, e: ProviderEvent, now_ms: number): ProviderStep {
   if (s.phase === 'Done' || s.phase === 'Banned') return ignore(s, 'session over');
+  if (s.phase === 'Lingering') return linger(s, e, now_ms);
   switch (e.type) {
     case 'frame': return onFrame(s, e.frame, now_ms);
     case 'probed': return onProbed(s, e);
@@ -89,9 +98,23 @@ export function crankProvider(s: ProviderState, e: ProviderEvent, now_ms: number
     }
     case 'chunk_sent': return payeeStep(s, { type: 'piece_delivered', index: e.index }, now_ms, []);
     case 'payment_verified': return payeeStep(s, e, now_ms, []);
-    case 'dropped': return finish(s, 'stopped', now_ms, false);
+    case 'dropped':
+      if (s.payee?.unpaid) return { state: { ...s, phase: 'Lingering', queue: [], fetching: null, dropped_at_ms: now_ms }, effects: [], ignored: null };
+      return finish(s, 'stopped', now_ms, false);
     case 'tick': return s.payee ? payeeStep(s, { type: 'tick' }, now_ms, []) : ignore(s, 'nothing to time');
   }
+}
+
+/** Dropped with a chunk unpaid: only its payment (re-sent on a new link) or the end of the grace period matter. */
+function linger(s: ProviderState, e: ProviderEvent, now_ms: number): ProviderStep {
+  const settled = (step: ProviderStep): ProviderStep =>
+    step.state.phase === 'Lingering' && step.state.payee?.unpaid === null ? finish(step.state, 'stopped', now_ms, false, step.effects) : step;
+  if (e.type === 'frame' && e.frame.type === 'payment' && e.frame.job_id === s.request?.job_id) {
+    return settled(payeeStep(s, { type: 'payment', payment: e.frame.payment }, now_ms, []));
+  }
+  if (e.type === 'payment_verified') return settled(payeeStep(s, e, now_ms, []));
+  if (e.type === 'tick' && now_ms >= (s.dropped_at_ms ?? now_ms) + LINGER_MS) return finish(s, 'stopped', now_ms, false);
+  return ignore(s, 'lingering');
 }
 
 function onFrame(s: ProviderState, f: ProxyFrame, now_ms: number): ProviderStep {
@@ -194,8 +217,8 @@ function refuse(s: ProviderState, code: RefuseCode): ProviderStep {
 }
 
 /** Ends the session: tell the requester why (unless it told us), and close the channel with its best state. */
-function finish(s: ProviderState, reason: DoneReason, now_ms: number, tell = true): ProviderStep {
-  const effects: ProviderEffect[] = [];
+function finish(s: ProviderState, reason: DoneReason, now_ms: number, tell = true, before: readonly ProviderEffect[] = []): ProviderStep {
+  const effects: ProviderEffect[] = [...before];
   if (tell && s.request) effects.push({ type: 'send', frame: { type: 'done', job_id: s.request.job_id, reason } });
   let payee = s.payee;
   if (payee) {

@@ -4,12 +4,12 @@
 // did not arrive is never paid; a chunk that fails its check bans the provider; a changed validator restarts the file.
 import type { PublicKeyHex } from '../../protocol/ed25519.ts';
 import type { Units } from '../../protocol/money.ts';
-import type { ChannelId, PaymentState, SessionContext } from '../../protocol/payment-state.ts';
+import type { ChannelId, PaymentState, SessionContext, SignedPaymentState } from '../../protocol/payment-state.ts';
 import { proxyContext } from '../../protocol/session-context.ts';
 import { crankPayer, createPayer, type Budget, type PayerEffect, type PayerEvent, type PayerState } from '../../protocol/channel-payer.ts';
 import { chunkBytes, chunkCount, createJob, isComplete, missing, onValidatorChanged, pay, receive, toRuns, type ProxyJob } from './chunk-plan.ts';
 import { checkChunk, type ChunkVerdict } from './chunk-proof.ts';
-import type { ProxyRequest } from './job-request.ts';
+import type { JobId, ProxyRequest } from './job-request.ts';
 import type { ChunkFrame, DoneReason, ProxyFrame, ProxyOffer, RefuseCode } from './proxy-frames.ts';
 
 export type RequesterPhase = 'WaitingForOffer' | 'WaitingForChannel' | 'Fetching' | 'Done' | 'Stopped' | 'Banned';
@@ -72,6 +72,11 @@ export interface RequesterStart {
   readonly job_spent_units: Units;
   readonly day_cap_units: Units;
   readonly day_spent_units: Units;
+  /**
+   * The last payment of an earlier session whose link dropped: it may have been lost with the link, so it is sent
+   * again first (the provider keeps that session's channel open for it, provider-session.ts LINGER_MS).
+   */
+  readonly resend?: { readonly job_id: JobId; readonly payment: SignedPaymentState } | null;
 }
 
 /** A session and its opening frame (`request`), asking with If-Range when a job is being resumed. */
@@ -81,7 +86,10 @@ export function startRequester(start: RequesterStart): RequesterStep {
     job: start.job, provider_key: null, payer: null, job_spent_units: start.job_spent_units, day_cap_units: start.day_cap_units,
     day_spent_units: start.day_spent_units, stop: null,
   };
-  return { state, effects: [{ type: 'send', frame: { type: 'request', request: start.request } }], ignored: null };
+  const effects: RequesterEffect[] = [];
+  if (start.resend) effects.push({ type: 'send', frame: { type: 'payment', job_id: start.resend.job_id, payment: start.resend.payment } });
+  effects.push({ type: 'send', frame: { type: 'request', request: start.request } });
+  return { state, effects, ignored: null };
 }
 
 export function isActive(s: RequesterState): boolean {

@@ -11,7 +11,7 @@ import type { ProxyJob } from '../../../src/services/proxy/chunk-plan.ts';
 import { signChunk } from '../../../src/services/proxy/chunk-proof.ts';
 import type { JobId, ProviderLimits, ProxyRequest } from '../../../src/services/proxy/job-request.ts';
 import { decodeFrame, encodeFrame, type ProxyFrame } from '../../../src/services/proxy/proxy-frames.ts';
-import { crankProvider, createProvider, type ProviderEvent, type ProviderState } from '../../../src/services/proxy/provider-session.ts';
+import { crankProvider, createProvider, LINGER_MS, type ProviderEvent, type ProviderState } from '../../../src/services/proxy/provider-session.ts';
 import { crankRequester, startRequester, type RequesterEffect, type RequesterEvent, type RequesterState } from '../../../src/services/proxy/requester-session.ts';
 
 export interface Party {
@@ -126,8 +126,8 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
       }
     }
   };
-  const providerDo = async (event: ProviderEvent): Promise<void> => {
-    const step = crankProvider(provider, event, now_ms);
+  const providerDo = async (event: ProviderEvent, at_ms = now_ms): Promise<void> => {
+    const step = crankProvider(provider, event, at_ms);
     provider = step.state;
     const p = provider.payee;
     if (p?.unpaid) max_unpaid_chunks = Math.max(max_unpaid_chunks, 1);
@@ -184,6 +184,9 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
     toRequester.length = 0;
     await requesterDo(crankRequester(requester, { type: 'dropped' }, now_ms));
     await providerDo({ type: 'dropped' });
+    // Nobody re-sends a payment here (none was lost: frames to the provider are delivered first), so the
+    // provider's grace period for the chunk in flight runs out and it closes with what it was paid.
+    if (provider.phase === 'Lingering') await providerDo({ type: 'tick' }, now_ms + LINGER_MS);
   }
   return { requester, provider, effects, signed, chunks_received, max_unpaid_chunks };
 }
