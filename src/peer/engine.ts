@@ -1,7 +1,7 @@
 // The peer inside the worker: one WebTorrent client (tracker, DHT and LSD off — the UI thread signals), its
 // torrents with their OPFS stores and persisted records, and the relay ports the UI hands over per datachannel.
 // Speed (bids, auction, payments) hooks in per torrent through speed-torrent.ts.
-import { deleteStoredPieces, opfsChunkStore } from './opfs-store.ts';
+import { deleteStoredPieces, namespaceDir, opfsChunkStore } from './opfs-store.ts';
 import { lockNamespace, MAX_TORRENTS, PeerStorage, type TorrentRecord } from './persist.ts';
 
 export { MAX_TORRENTS } from './persist.ts';
@@ -76,6 +76,9 @@ export class PeerEngine {
     this.#namespace = params.namespace;
     await lockNamespace(params.namespace);
     this.#storage = new PeerStorage(params.namespace);
+    const storage = this.#storage;
+    const channels = await namespaceDir(params.namespace).then((dir) => storage.openJournal(dir)).catch(() => 'indexeddb');
+    this.#log('info', `channel records in ${channels}`);
     this.#store = opfsChunkStore(params.namespace);
     const client = new WebTorrent({ tracker: false, dht: false, lsd: false, utPex: false, natUpnp: false, natPmp: false });
     client.on('error', (error) => this.#log('error', `webtorrent: ${String(error)}`));

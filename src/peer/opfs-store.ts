@@ -15,7 +15,8 @@ interface SyncHandle {
   close(): void;
 }
 
-async function namespaceDir(namespace: string): Promise<FileSystemDirectoryHandle> {
+/** The OPFS folder of one peer namespace (created if missing). */
+export async function namespaceDir(namespace: string): Promise<FileSystemDirectoryHandle> {
   const root = await navigator.storage.getDirectory();
   const app = await root.getDirectoryHandle(OPFS_ROOT_DIR, { create: true });
   return app.getDirectoryHandle(namespace, { create: true });

@@ -1,7 +1,9 @@
 // What the peer keeps across reloads, in IndexedDB (idb-keyval): each torrent's metainfo, which pieces it has
-// verified (so resume needs no rehash) and the payment channel states of both roles. Pieces themselves live in
+// verified (so resume needs no rehash) and the payment channel states of both roles — the latter in the OPFS
+// channel journal where the worker has sync access handles (channel-journal.ts), else in IndexedDB. Pieces live in
 // OPFS (opfs-store.ts). Every record is validated when loaded: a record that fails is dropped, never trusted.
-import { createStore, del, entries, get, set, update, type UseStore } from 'idb-keyval';
+import { clear, createStore, del, entries, get, set, update, type UseStore } from 'idb-keyval';
+import { ChannelJournal } from './channel-journal.ts';
 import { MAX_TORRENT_FILE_BYTES } from './rpc-schema.ts';
 import { RpcError } from './rpc.ts';
 
@@ -39,6 +41,7 @@ export function isTorrentRecord(value: unknown): value is TorrentRecord {
 export class PeerStorage {
   readonly #torrents: UseStore;
   readonly #channels: UseStore;
+  #journal: ChannelJournal | null = null;
 
   constructor(namespace: string) {
     this.#torrents = createStore(`seedpay-peer-${namespace}`, 'torrents');
@@ -72,36 +75,71 @@ export class PeerStorage {
     return del(info_hash, this.#torrents);
   }
 
+  /**
+   * Moves channel records to the OPFS journal if this worker can open it (call once, before any channel record is
+   * used). Records still in IndexedDB were written after the journal's last save (before it existed, or in a run
+   * without it), so they replace the journal's and leave IndexedDB. Returns where channel records now live.
+   */
+  async openJournal(dir: FileSystemDirectoryHandle): Promise<'opfs-journal' | 'indexeddb'> {
+    const journal = await ChannelJournal.openOpfs(dir);
+    if (!journal) return 'indexeddb';
+    try {
+      const stale = await entries<string, unknown>(this.#channels);
+      for (const [key, text] of stale) if (typeof text === 'string') journal.put(key, text);
+      if (stale.length > 0) await clear(this.#channels);
+    } catch (error) {
+      journal.close();
+      throw error;
+    }
+    this.#journal = journal;
+    return 'opfs-journal';
+  }
+
+  closeJournal(): void {
+    this.#journal?.close();
+    this.#journal = null;
+  }
+
   /** Channel states are stored as the JSON forms channel-payer-json.ts / channel-payee-json.ts define. */
   async loadChannel(key: string): Promise<unknown> {
-    const text = await get<unknown>(key, this.#channels);
-    if (typeof text !== 'string' || text.length > MAX_CHANNEL_RECORD_CHARS) return undefined;
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      return undefined;
-    }
+    return parseChannelRecord(this.#journal ? this.#journal.get(key) : await get<unknown>(key, this.#channels));
   }
 
   async loadChannels(prefix: string): Promise<Array<[string, unknown]>> {
     const out: Array<[string, unknown]> = [];
-    for (const [key, text] of await entries<string, unknown>(this.#channels)) {
-      if (!key.startsWith(prefix) || typeof text !== 'string' || text.length > MAX_CHANNEL_RECORD_CHARS) continue;
-      try {
-        out.push([key, JSON.parse(text) as unknown]);
-      } catch {
-        // corrupt: skipped
-      }
+    const all = this.#journal ? this.#journal.entries(prefix) : await entries<string, unknown>(this.#channels);
+    for (const [key, text] of all) {
+      const json = key.startsWith(prefix) ? parseChannelRecord(text) : undefined;
+      if (json !== undefined) out.push([key, json]);
     }
     return out;
   }
 
+  /** Resolves once the record is saved: in the journal that is before this returns (a flushed append). */
   saveChannel(key: string, json: unknown): Promise<void> {
-    return set(key, JSON.stringify(json), this.#channels);
+    if (!this.#journal) return set(key, JSON.stringify(json), this.#channels);
+    try {
+      this.#journal.put(key, JSON.stringify(json));
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   deleteChannel(key: string): Promise<void> {
-    return del(key, this.#channels);
+    if (!this.#journal) return del(key, this.#channels);
+    this.#journal.delete(key);
+    return Promise.resolve();
+  }
+}
+
+/** A stored channel record's JSON, or undefined when it is missing, too large or corrupt. */
+export function parseChannelRecord(text: unknown): unknown {
+  if (typeof text !== 'string' || text.length > MAX_CHANNEL_RECORD_CHARS) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,5 +1,6 @@
 // Reload the requester mid-download: the worker peer resumes from the pieces stored in OPFS and from the payment
-// channel saved in IndexedDB — the same open channel, its sequence numbers continuing — and pays no piece twice.
+// channel saved in the OPFS channel journal (IndexedDB where the worker has no sync access handles) — the same open
+// channel, its sequence numbers continuing — and pays no piece twice.
 import { expect, test } from '@playwright/test';
 import {
   add, auditHolds, balance, openLab, providerOptions, requesterOptions, seed, waitForWallet, walletEvents, RESERVE_UNITS_PER_KIB,
