@@ -9,7 +9,7 @@ import { proxyContext } from '../../protocol/session-context.ts';
 import { crankPayer, createPayer, type Budget, type PayerEffect, type PayerEvent, type PayerState } from '../../protocol/channel-payer.ts';
 import { chunkBytes, chunkCount, createJob, isComplete, missing, onValidatorChanged, pay, receive, toRuns, type ProxyJob } from './chunk-plan.ts';
 import { checkChunk, type ChunkVerdict } from './chunk-proof.ts';
-import type { JobId, ProxyRequest } from './job-request.ts';
+import { checkRequest, type JobId, type ProxyRequest } from './job-request.ts';
 import type { ChunkFrame, DoneReason, ProxyFrame, ProxyOffer, RefuseCode } from './proxy-frames.ts';
 
 export type RequesterPhase = 'WaitingForOffer' | 'WaitingForChannel' | 'Fetching' | 'Done' | 'Stopped' | 'Banned';
@@ -81,6 +81,9 @@ export interface RequesterStart {
 
 /** A session and its opening frame (`request`), asking with If-Range when a job is being resumed. */
 export function startRequester(start: RequesterStart): RequesterStep {
+  // The caller checks what the user typed with checkRequest first; a request that fails it here is a bug.
+  const checked = checkRequest(start.request);
+  if (!checked.ok) throw new TypeError(`startRequester: invalid request (${checked.reason})`);
   const state: RequesterState = {
     phase: 'WaitingForOffer', request: start.request, context: proxyContext(start.request.job_id), payer_key: start.payer_key,
     job: start.job, provider_key: null, payer: null, job_spent_units: start.job_spent_units, day_cap_units: start.day_cap_units,

@@ -2,59 +2,16 @@
 // real loopback HTTP origin through safeFetch (allowlisted) and both shells driving the pure sessions: the link is cut
 // every few chunks and the job resumes from its stored record; a changed ETag restarts and is reported; hostile
 // frames get warnings or a disconnect, never a crash.
-import Wire from 'bittorrent-protocol';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nobleVerify, publicKeyFromHex } from '../../../src/protocol/ed25519.ts';
-import { encodePaymentState, signPaymentState, type SignedPaymentState } from '../../../src/protocol/payment-state.ts';
-import { fromJSON, toJSON } from '../../../src/services/proxy/chunk-record.ts';
-import type { ProxyJob } from '../../../src/services/proxy/chunk-plan.ts';
-import { PROXY_EXTENSION_NAME, proxyExtension, proxyOf, type ProxyExtension, type ProxyHello } from '../../../src/services/proxy/proxy-extension.ts';
+import { PROXY_EXTENSION_NAME } from '../../../src/services/proxy/proxy-extension.ts';
 import { encodeFrame } from '../../../src/services/proxy/proxy-frames.ts';
-import { ProviderShell } from '../../../src/services/proxy/provider-shell.ts';
-import { RequesterShell } from '../../../src/services/proxy/requester-shell.ts';
 import type { RequesterEffect, RequesterState } from '../../../src/services/proxy/requester-session.ts';
-import { safeFetch } from '../../../src/services/proxy/safe-fetch.ts';
 import { startOrigin, type Origin } from './origin.ts';
-import type { JobId } from '../../../src/services/proxy/job-request.ts';
-import { jobId, LIMITS, party, ProxyLedger } from './proxy-harness.ts';
+import { jobId, ProxyLedger } from './proxy-harness.ts';
+import { fresh, link, PROV_HELLO, provider, REQ_HELLO, wireSession, type Stored } from './wire-session.ts';
 
 const CHUNK = 4096;
-const requester = party(1);
-const provider = party(2);
-const INFO_HASH = '5e'.repeat(20);
-
-type TestWire = InstanceType<typeof Wire>;
-
-interface Link {
-  readonly a: TestWire;
-  readonly b: TestWire;
-  readonly req: ProxyExtension;
-  readonly prov: ProxyExtension;
-  readonly warnings: string[];
-}
-
-async function link(req_hello: ProxyHello, prov_hello: ProxyHello): Promise<Link> {
-  const a = new Wire();
-  const b = new Wire();
-  a.use(proxyExtension(req_hello) as never);
-  b.use(proxyExtension(prov_hello) as never);
-  const req = proxyOf(a) as ProxyExtension;
-  const prov = proxyOf(b) as ProxyExtension;
-  const warnings: string[] = [];
-  const ready = (ext: ProxyExtension) => new Promise<void>((resolve) => {
-    ext.handler = { ready: () => resolve(), frame: () => {}, warning: (w) => warnings.push(w) };
-  });
-  const both = Promise.all([ready(req), ready(prov)]);
-  b.on('handshake', () => b.handshake(INFO_HASH, '2'.repeat(40), { dht: false }));
-  a.pipe(b).pipe(a);
-  a.handshake(INFO_HASH, '1'.repeat(40), { dht: false });
-  await both;
-  return { a, b, req, prov, warnings };
-}
-
-const REQ_HELLO: ProxyHello = { role: 'requester', payment_pk: requester.key };
-const PROV_HELLO: ProxyHello = { role: 'provider', payment_pk: provider.key };
 
 let origin: Origin | null = null;
 afterEach(async () => {
@@ -68,88 +25,8 @@ function content(length: number, seed: number): Uint8Array {
   return out;
 }
 
-interface Stored {
-  record: string | null;
-  spent: bigint;
-  /** The last session's job id and last signed payment, re-sent first by the next session. */
-  resend: { job_id: JobId; payment: SignedPaymentState } | null;
-  /** The provider's sessions still waiting, after a drop, for the payment of the chunk in flight. */
-  lingering: Map<string, ProviderShell>;
-}
-
-/** One session over a fresh link: returns when the requester's session is over; cuts the link after `cut_after` chunks. */
-async function session(n: number, o: Origin, ledger: ProxyLedger, out: Uint8Array, stored: Stored, cut_after: number | null, effects: RequesterEffect[]):
-  Promise<RequesterState> {
-  const l = await link(REQ_HELLO, PROV_HELLO);
-  const job: ProxyJob | null = stored.record === null ? null : (() => {
-    const back = fromJSON(stored.record);
-    if (!back.ok) throw new Error(back.reason);
-    return back.job;
-  })();
-  let chunks = 0;
-  const prov = new ProviderShell({
-    signer: provider.signer,
-    send: (f) => l.prov.send(f),
-    fetch: (url, opts) => safeFetch(url, { ...opts, allow: [o.allow_entry] }),
-    ledgerChannel: async (id) => ledger.channels.get(id) ?? null,
-    verify: async (p, key, context) => nobleVerify(p.signature, encodePaymentState(p, context), publicKeyFromHex(key)),
-    close: async (s) => ledger.close(s),
-    now: () => Date.now(),
-  }, LIMITS, requester.key, 0);
-  const url = `${o.base}/file`;
-  const req = new RequesterShell({
-    send: (f) => l.req.send(f),
-    openChannel: async (payee, escrow, timeout, context) => ledger.open(requester.key, payee, escrow, timeout, Date.now(), context),
-    sign: (s, context) => signPaymentState(requester.signer, s, context),
-    store: async (_i, offset, bytes) => {
-      out.set(bytes, offset);
-      if (cut_after !== null && ++chunks >= cut_after) queueMicrotask(() => l.a.destroy());
-    },
-    persist: async (j, spent) => {
-      stored.record = j === null ? null : toJSON(j);
-      stored.spent = spent;
-    },
-    now: () => Date.now(),
-    observe: (fx) => effects.push(fx),
-  }, {
-    request: {
-      job_id: jobId(n), url, chunk_size: CHUNK, max_price_units_per_kib: 5n, cap_units: 1n << 40n, max_bytes: 1 << 24,
-      if_range: job?.validator.etag ?? null,
-    },
-    payer_key: requester.key, job, job_spent_units: stored.spent, day_cap_units: 1n << 50n, day_spent_units: 0n, resend: stored.resend,
-  });
-  l.req.handler = { ready: () => {}, frame: (f) => void req.frame(f), warning: () => {} };
-  // The provider's host routes a re-sent payment to the lingering session it pays; everything else to the new one.
-  l.prov.handler = {
-    ready: () => {},
-    frame: (f) => {
-      const old = f.type === 'payment' ? stored.lingering.get(f.job_id) : undefined;
-      void (old ? old.frame(f) : prov.frame(f));
-    },
-    warning: () => {},
-  };
-  let closed = false;
-  const onClose = () => {
-    if (closed) return;
-    closed = true;
-    void req.dropped();
-    void prov.dropped();
-  };
-  l.a.on('close', onClose);
-  l.b.on('close', onClose);
-  const end = await req.settled;
-  await prov.idle();
-  for (const [id, shell] of stored.lingering) {
-    await shell.idle();
-    if (shell.state.phase !== 'Lingering') stored.lingering.delete(id);
-  }
-  if (prov.state.phase === 'Lingering') stored.lingering.set(jobId(n), prov);
-  const payment = req.last_payment;
-  stored.resend = payment ? { job_id: jobId(n), payment } : null;
-  l.a.destroy();
-  expect(req.error).toBeNull();
-  expect(prov.error).toBeNull();
-  return end;
+function session(n: number, o: Origin, ledger: ProxyLedger, out: Uint8Array, stored: Stored, cut_after: number | null, effects: RequesterEffect[]): Promise<RequesterState> {
+  return wireSession({ n, origin: o, ledger, out, stored, chunk_size: CHUNK, cut_after, effects });
 }
 
 describe('proxy over sp_proxy wires', () => {
@@ -158,7 +35,7 @@ describe('proxy over sp_proxy wires', () => {
     origin = await startOrigin(file, '"v1"');
     const ledger = new ProxyLedger();
     const out = new Uint8Array(file.length);
-    const stored: Stored = { record: null, spent: 0n, resend: null, lingering: new Map() };
+    const stored = fresh();
     const effects: RequesterEffect[] = [];
     let last: RequesterState | null = null;
     for (let n = 0; n < 20 && last?.phase !== 'Done'; n++) last = await session(200 + n, origin, ledger, out, stored, 5, effects);
@@ -180,7 +57,7 @@ describe('proxy over sp_proxy wires', () => {
     origin = await startOrigin(v1, '"v1"');
     const ledger = new ProxyLedger();
     const out = new Uint8Array(v1.length);
-    const stored: Stored = { record: null, spent: 0n, resend: null, lingering: new Map() };
+    const stored = fresh();
     const effects: RequesterEffect[] = [];
     const first = await session(300, origin, ledger, out, stored, 4, effects);
     expect(first.phase).toBe('Stopped');
