@@ -98,7 +98,8 @@ class ExchangeState {
     const account = this.#account;
     const api = this.#api;
     const info = this.#info;
-    if (!account || !api || !info) return;
+    if (!account || !api) return;
+    if (!info) return this.#load(account); // the exchange was still starting, or unreachable, at unlock
     try {
       const chain = await api.chainAccount(account.tron, info.token_id);
       if (account !== this.#account) return;
@@ -125,7 +126,12 @@ class ExchangeState {
     if (!account || !api || !info) return 'The exchange is not available.';
     if (amount_units <= 0n) return 'Enter an amount above zero.';
     if (this.#chain && amount_units > this.#chain.btt_units) return `Your TRON address holds ${formatMoney(this.#chain.btt_units)}.`;
-    const head = await api.head();
+    let head: Awaited<ReturnType<ExchangeApi['head']>>;
+    try {
+      head = await api.head();
+    } catch (error) {
+      return `Could not reach the TRON node: ${error instanceof Error ? error.message : String(error)}`;
+    }
     const tx = buildTrc10Transfer({
       from: account.tron, to: info.hot_wallet, token_id: info.token_id, amount_units, memo: depositMemo(account.payment),
       head_block_id: head.id, head_timestamp_ms: head.timestamp_ms, now_ms: Date.now(),
