@@ -24,6 +24,19 @@ describe('history', () => {
     expect(historyEntry(ME, entry(5, 'channel_close', { payer: ME, payee: PEER, paid_units: 'garbage', refund_units: '1' }))).toMatchObject({ amount_units: 1n });
   });
 
+  it('reads the exchange\'s entries: deposit, withdrawal held, paid, refunded', () => {
+    const TX = 'ab'.repeat(32);
+    expect(historyEntry(ME, entry(6, 'bridge_deposit', { account: ME, amount_units: '50000000', tx_id: TX }))).toMatchObject({ kind: 'deposit', amount_units: 50_000_000n, description: 'Deposited from TRON (tx ababababab…)' });
+    expect(historyEntry(PEER, entry(6, 'bridge_deposit', { account: ME, amount_units: '50000000', tx_id: TX }))).toBeNull();
+    expect(historyEntry(ME, entry(7, 'bridge_hold', { account: ME, amount_units: '20000000' }))).toMatchObject({ kind: 'withdrawal_hold', amount_units: -20_000_000n });
+    expect(historyEntry(ME, entry(8, 'bridge_finalize', { account: ME, amount_units: '20000000', tx_id: TX }))).toMatchObject({ kind: 'withdrawal_paid', amount_units: 0n, description: 'Withdrawal of 20 BTT paid on TRON (tx ababababab…)' });
+    expect(historyEntry(ME, entry(9, 'bridge_release', { account: ME, amount_units: '20000000', reason: 'not paid on TRON before expiry' }))).toMatchObject({
+      kind: 'withdrawal_refund',
+      amount_units: 20_000_000n,
+      description: 'Withdrawal refunded: not paid on TRON before expiry',
+    });
+  });
+
   it('sums earned and spent over channel closes', () => {
     const entries = [
       entry(1, 'channel_close', { payer: ME, payee: PEER, paid_units: '2000000', refund_units: '0' }),

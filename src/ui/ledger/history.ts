@@ -18,6 +18,9 @@ function text(fields: Record<string, string | number>, name: string): string | n
   return typeof value === 'string' ? value : null;
 }
 
+/** A TRON txID shortened for a sentence. */
+const tx = (fields: Record<string, string | number>) => `${(text(fields, 'tx_id') ?? '?').slice(0, 10)}…`;
+
 /** One journal entry as seen by `me`; null for entries that do not concern it. */
 export function historyEntry(me: string, entry: JournalEntryView): HistoryEntry | null {
   const f = entry.fields;
@@ -39,6 +42,15 @@ export function historyEntry(me: string, entry: JournalEntryView): HistoryEntry 
         return { ...base, kind: 'channel_paid', amount_units: amount(f, 'refund_units'), counterparty: text(f, 'payee'), description: `Paid ${formatBtt(amount(f, 'paid_units'))} BTT for pieces; rest returned` };
       }
       return null;
+    // The exchange (docs/exchange.md): a deposit credited from TRON, a withdrawal held, then paid or refunded.
+    case 'bridge_deposit':
+      return text(f, 'account') === me ? { ...base, kind: 'deposit', amount_units: amount(f, 'amount_units'), counterparty: null, description: `Deposited from TRON (tx ${tx(f)})` } : null;
+    case 'bridge_hold':
+      return text(f, 'account') === me ? { ...base, kind: 'withdrawal_hold', amount_units: -amount(f, 'amount_units'), counterparty: null, description: 'Held for a withdrawal to TRON' } : null;
+    case 'bridge_finalize':
+      return text(f, 'account') === me ? { ...base, kind: 'withdrawal_paid', amount_units: 0n, counterparty: null, description: `Withdrawal of ${formatBtt(amount(f, 'amount_units'))} BTT paid on TRON (tx ${tx(f)})` } : null;
+    case 'bridge_release':
+      return text(f, 'account') === me ? { ...base, kind: 'withdrawal_refund', amount_units: amount(f, 'amount_units'), counterparty: null, description: `Withdrawal refunded: ${text(f, 'reason') ?? 'not paid'}` } : null;
     case 'channel_expire':
       return text(f, 'payer') === me ? { ...base, kind: 'channel_refund', amount_units: amount(f, 'refund_units'), counterparty: null, description: 'Channel expired; returned in full' } : null;
     default:

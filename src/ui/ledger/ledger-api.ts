@@ -11,7 +11,9 @@ export interface AccountTotals {
   readonly spent_units: Units;
 }
 
-export type HistoryKind = 'airdrop' | 'transfer_in' | 'transfer_out' | 'channel_open' | 'channel_paid' | 'channel_earned' | 'channel_refund' | 'other';
+export type HistoryKind =
+  | 'airdrop' | 'transfer_in' | 'transfer_out' | 'channel_open' | 'channel_paid' | 'channel_earned' | 'channel_refund'
+  | 'deposit' | 'withdrawal_hold' | 'withdrawal_paid' | 'withdrawal_refund' | 'other';
 
 export interface HistoryEntry {
   readonly seq: number;
