@@ -1,23 +1,31 @@
 // Transfer throughput between two Chromium pages on loopback, same file, same piece length, measured from the first
-// byte received to the last: (a) a raw RTCDataChannel (the ceiling), (b) plain WebTorrent on the page's main
-// thread, (c0) Seedpay's worker peer with Speed off (the relay's cost alone), (c) Seedpay's worker peer with Speed
-// on — bids, a real ledger channel, one signed payment per verified piece. Ratios c/b and c/a in the same run.
+// byte received to the last: (a) a raw RTCDataChannel (the ceiling), (a-w) the same channel transferred to a worker
+// on each side, (a-r) worker to worker relayed through the pages (helpers/raw-channels.ts), (b) plain WebTorrent on
+// the page's main thread, (c0) Seedpay's worker peer with Speed off (the relay's cost alone), (c) Speed on — bids, a
+// real ledger channel, one signed payment per verified piece. Each mode's median of RUNS (min, max and the load
+// average in the note), its CPU per MiB over all Chromium processes (helpers/cpu-meter.ts), and the ratios.
 // Also the peak JS heap of the Seedpay requester over the download: its page (performance.memory) plus its peer
 // worker (DevTools Runtime.getHeapUsage: V8 heap plus ArrayBuffer backing stores). Needs a built app (dist/).
 // Env: TRANSFER_BENCH_MB (default 100), TRANSFER_BENCH_PIECE_KIB (default 1024), TRANSFER_BENCH_HEAP_MB (a separate
-// heap run of that many MB, e.g. 1024; default 0 = off, since at these rates 1 GB takes several minutes).
+// heap run of that many MB, e.g. 1024; default 0 = off, since at these rates 1 GB takes several minutes),
+// TRANSFER_BENCH_RUNS (default 3), TRANSFER_BENCH_MODES (e.g. a,aw,ar,b,c0,c; default all).
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { chromiumArgs } from '../../playwright.config.ts';
 import { startServer } from '../../src/server/main.ts';
 import type { LabStartOptions } from '../../src/lab/handle.ts';
 import type { BenchContext, BenchResult } from './bench.ts';
+import { cpuMeter, type CpuMeter } from './helpers/cpu-meter.ts';
+import { rawTransfer, type RawMode } from './helpers/raw-channels.ts';
 
 const MB = Number(process.env.TRANSFER_BENCH_MB ?? 100);
 const PIECE_KIB = Number(process.env.TRANSFER_BENCH_PIECE_KIB ?? 1024);
 const HEAP_MB = Number(process.env.TRANSFER_BENCH_HEAP_MB ?? 0);
+/** Runs per mode (the figure is their median, min and max in the note) and which modes (keys, comma-separated). */
+const RUNS = Number(process.env.TRANSFER_BENCH_RUNS ?? 3);
+const MODES = (process.env.TRANSFER_BENCH_MODES ?? '').split(',').filter(Boolean);
 const MiB = 1024 * 1024;
 const DEBIAN_CHROMIUM = '/usr/bin/chromium';
 const TIMEOUT_MS = 30 * 60_000;
@@ -30,70 +38,26 @@ async function lab(browser: Browser, base: string, options: LabStartOptions | nu
   return page;
 }
 
-/** (a) One RTCDataChannel, 64 KiB messages, the sender keeping ≤ 4 MiB buffered. Returns ms from first to last byte. */
-async function rawDatachannel(browser: Browser, base: string, bytes: number): Promise<number> {
+/** (a) raw datachannel modes (helpers/raw-channels.ts). */
+async function rawDatachannel(browser: Browser, base: string, bytes: number, mode: RawMode, cpu: CpuMeter): Promise<number> {
   const sender = await lab(browser, base, null);
   const receiver = await lab(browser, base, null);
-  const offer = await sender.evaluate(async () => {
-    const w = window as unknown as Record<string, unknown>;
-    const pc = new RTCPeerConnection();
-    const dc = pc.createDataChannel('bench', { ordered: true });
-    dc.binaryType = 'arraybuffer';
-    w.pc = pc;
-    w.dc = dc;
-    await pc.setLocalDescription(await pc.createOffer());
-    await new Promise<void>((r) => (pc.iceGatheringState === 'complete' ? r() : pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && r())));
-    return pc.localDescription?.toJSON();
-  });
-  const answer = await receiver.evaluate(async (o) => {
-    const w = window as unknown as Record<string, unknown>;
-    const pc = new RTCPeerConnection();
-    w.pc = pc;
-    w.got = new Promise<RTCDataChannel>((r) => (pc.ondatachannel = (e) => r(e.channel)));
-    await pc.setRemoteDescription(o as RTCSessionDescriptionInit);
-    await pc.setLocalDescription(await pc.createAnswer());
-    await new Promise<void>((r) => (pc.iceGatheringState === 'complete' ? r() : pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && r())));
-    return pc.localDescription?.toJSON();
-  }, offer);
-  await sender.evaluate(async (a) => {
-    const w = window as unknown as { pc: RTCPeerConnection; dc: RTCDataChannel };
-    await w.pc.setRemoteDescription(a as RTCSessionDescriptionInit);
-    if (w.dc.readyState !== 'open') await new Promise((r) => (w.dc.onopen = r));
-  }, answer);
-  const received = receiver.evaluate(async (total) => {
-    const dc = await (window as unknown as { got: Promise<RTCDataChannel> }).got;
-    dc.binaryType = 'arraybuffer';
-    return new Promise<number>((r) => {
-      let got = 0;
-      let first = 0;
-      dc.onmessage = (e: MessageEvent) => {
-        if (got === 0) first = performance.now();
-        got += (e.data as ArrayBuffer).byteLength;
-        if (got >= total) r(performance.now() - first);
-      };
-    });
-  }, bytes);
-  await sender.evaluate(async (total) => {
-    const dc = (window as unknown as { dc: RTCDataChannel }).dc;
-    const chunk = new Uint8Array(64 * 1024);
-    dc.bufferedAmountLowThreshold = 1024 * 1024;
-    for (let sent = 0; sent < total; sent += chunk.length) {
-      if (dc.bufferedAmount > 4 * 1024 * 1024) await new Promise((r) => (dc.onbufferedamountlow = r));
-      dc.send(chunk.subarray(0, Math.min(chunk.length, total - sent)));
-    }
-  }, bytes);
-  const ms = await received;
+  await cpu.start();
+  const ms = await rawTransfer(sender, receiver, bytes, mode);
+  await cpu.stop();
   await sender.context().close();
   await receiver.context().close();
   return ms;
 }
 
 /** (b) Plain WebTorrent, main thread, both sides. */
-async function plainWebTorrent(browser: Browser, base: string, bytes: number): Promise<number> {
+async function plainWebTorrent(browser: Browser, base: string, bytes: number, cpu: CpuMeter): Promise<number> {
   const seeder = await lab(browser, base, null);
   const leecher = await lab(browser, base, null);
   const seeded = await seeder.evaluate((o) => window.seedpayLab.plainSeed(o), { size_bytes: bytes, seed: 5, name: 'bench.bin', piece_length: PIECE_KIB * 1024 });
+  await cpu.start();
   const result = await leecher.evaluate((o) => window.seedpayLab.plainDownload(o.t, o.timeout), { t: seeded.torrent_file_b64, timeout: TIMEOUT_MS });
+  await cpu.stop();
   if (result.sha256_hex !== seeded.sha256_hex) throw new Error('plain WebTorrent: hash mismatch');
   await seeder.context().close();
   await leecher.context().close();
@@ -133,12 +97,13 @@ interface SeedpayRun {
 }
 
 /** (c) Seedpay worker peers; Speed on (wallets, ledger, payments) or off. Samples the requester's heaps. */
-async function seedpay(browser: Browser, base: string, bytes: number, speed: boolean, tag: string): Promise<SeedpayRun> {
+async function seedpay(browser: Browser, base: string, bytes: number, speed: boolean, tag: string, cpu?: CpuMeter): Promise<SeedpayRun> {
   const provider = await lab(browser, base, speed
     ? { namespace: `bench-p-${tag}`, wallet: 'key', speed: { reserve_units_per_kib: '1' } }
     : { namespace: `bench-p-${tag}`, ledgerUrl: null });
   const requester = await lab(browser, base, speed ? { namespace: `bench-r-${tag}`, wallet: 'airdrop' } : { namespace: `bench-r-${tag}`, ledgerUrl: null });
   const seeded = await provider.evaluate((o) => window.seedpayLab.seedGenerated(o), { size_bytes: bytes, seed: 5, name: 'bench.bin', speed, piece_length: PIECE_KIB * 1024 });
+  await cpu?.start();
   await requester.evaluate((o) => window.seedpayLab.addTorrentFile(o.t, o.speed), { t: seeded.torrent_file_b64, speed });
   let peakWorker = 0;
   let sampling = true;
@@ -150,6 +115,7 @@ async function seedpay(browser: Browser, base: string, bytes: number, speed: boo
     }
   })();
   const timed = await requester.evaluate((o) => window.seedpayLab.timeDownload(o.h, o.timeout), { h: seeded.info_hash, timeout: TIMEOUT_MS });
+  await cpu?.stop();
   sampling = false;
   await sampler;
   const digest = await requester.evaluate((h) => window.seedpayLab.digest(h), seeded.info_hash);
@@ -176,25 +142,57 @@ export default async function transferBench(ctx: BenchContext): Promise<BenchRes
   const bytes = MB * MiB;
   const rate = (ms: number) => bytes / MiB / (ms / 1000);
   const note = `${MB} MiB, ${PIECE_KIB} KiB pieces, loopback, first byte to last`;
+  const cpu = await cpuMeter(browser);
+  let tags = 0;
+  let lastPaid: SeedpayRun | null = null;
   try {
-    ctx.log(`(a) raw datachannel, ${MB} MiB`);
-    const a = rate(await rawDatachannel(browser, server.url, bytes));
-    ctx.log(`(b) plain WebTorrent on the main thread`);
-    const b = rate(await plainWebTorrent(browser, server.url, bytes));
-    ctx.log(`(c0) Seedpay worker peer, Speed off`);
-    const c0 = await seedpay(browser, server.url, bytes, false, 'off');
-    ctx.log(`(c) Seedpay worker peer, Speed on`);
-    const c = await seedpay(browser, server.url, bytes, true, 'on');
-    const results: BenchResult[] = [
-      { name: '(a) raw RTCDataChannel', value: a, unit: 'MiB/s', note },
-      { name: '(b) plain WebTorrent, main thread', value: b, unit: 'MiB/s', note },
-      { name: '(c0) Seedpay worker peer, Speed off', value: rate(c0.ms), unit: 'MiB/s', note },
-      { name: '(c) Seedpay worker peer, Speed on (paid per piece)', value: rate(c.ms), unit: 'MiB/s', note: `${note}; paid ${c.paid_units} units` },
-      { name: 'ratio (c)/(b) (target ≥ 0.95)', value: rate(c.ms) / b, unit: '×' },
-      { name: 'ratio (c)/(a) (target ≥ 0.6)', value: rate(c.ms) / a, unit: '×' },
-      { name: 'ratio (c0)/(b): the relay alone', value: rate(c0.ms) / b, unit: '×' },
-      { name: `peak JS heap, Seedpay requester (page + worker), ${MB} MiB`, value: c.peak_heap_bytes / MiB, unit: 'MiB' },
-    ];
+    // Each mode RUNS times, interleaved (a run of every mode, then the next), so load changes hit all modes alike.
+    const modes: Array<{ key: string; name: string; run: () => Promise<number> }> = [
+      { key: 'a', name: '(a) raw RTCDataChannel on the page', run: () => rawDatachannel(browser, server.url, bytes, 'page', cpu) },
+      { key: 'aw', name: '(a-w) raw RTCDataChannel transferred to workers', run: () => rawDatachannel(browser, server.url, bytes, 'worker', cpu) },
+      { key: 'ar', name: '(a-r) raw, worker to worker relayed via the pages', run: () => rawDatachannel(browser, server.url, bytes, 'relay', cpu) },
+      { key: 'b', name: '(b) plain WebTorrent, main thread', run: () => plainWebTorrent(browser, server.url, bytes, cpu) },
+      { key: 'c0', name: '(c0) Seedpay worker peer, Speed off', run: async () => (await seedpay(browser, server.url, bytes, false, `off-${++tags}`, cpu)).ms },
+      { key: 'c', name: '(c) Seedpay worker peer, Speed on (paid per piece)', run: async () => {
+        const run = await seedpay(browser, server.url, bytes, true, `on-${++tags}`, cpu);
+        lastPaid = run;
+        return run.ms;
+      } },
+    ].filter((m) => MODES.length === 0 || MODES.includes(m.key));
+    const runs = new Map<string, Array<{ mib_s: number; cpu_s_per_mib: number; load: number }>>();
+    for (let i = 0; i < RUNS; i++) {
+      for (const mode of modes) {
+        const load = loadavg()[0] ?? 0;
+        cpu.take();
+        const mib_s = rate(await mode.run());
+        const cpu_s_per_mib = cpu.take() / MB;
+        ctx.log(`${mode.name} run ${i + 1}: ${mib_s.toFixed(2)} MiB/s, ${(cpu_s_per_mib * 1000).toFixed(1)} ms CPU/MiB, load average ${load.toFixed(2)}`);
+        runs.set(mode.key, [...(runs.get(mode.key) ?? []), { mib_s, cpu_s_per_mib, load }]);
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? NaN;
+    const med = (key: string) => median((runs.get(key) ?? []).map((r) => r.mib_s));
+    const results: BenchResult[] = [];
+    for (const mode of modes) {
+      const rs = runs.get(mode.key) ?? [];
+      const mib = rs.map((r) => r.mib_s);
+      const loads = rs.map((r) => r.load.toFixed(1)).join('/');
+      results.push(
+        { name: mode.name, value: med(mode.key), unit: 'MiB/s', note: `${note}; median of ${rs.length}, min ${Math.min(...mib).toFixed(2)}, max ${Math.max(...mib).toFixed(2)}; load average ${loads}` },
+        { name: `${mode.name}: CPU`, value: median(rs.map((r) => r.cpu_s_per_mib * 1000)), unit: 'ms CPU/MiB', note: 'all Chromium processes, both peers; median' },
+      );
+    }
+    const ratio = (name: string, x: string, y: string) => {
+      if (runs.has(x) && runs.has(y)) results.push({ name, value: med(x) / med(y), unit: '×' });
+    };
+    ratio('ratio (c)/(b) (target ≥ 1.0)', 'c', 'b');
+    ratio('ratio (c)/(c0) (target ≥ 0.95)', 'c', 'c0');
+    ratio('ratio (c)/(a) (target ≥ 0.8)', 'c', 'a');
+    ratio('ratio (c0)/(b): the relay alone', 'c0', 'b');
+    ratio('ratio (a-w)/(a): channel in a worker vs on the page', 'aw', 'a');
+    ratio('ratio (a-r)/(a-w): relay via the page vs transferred channel', 'ar', 'aw');
+    const c = lastPaid as SeedpayRun | null;
+    if (c) results.push({ name: `peak JS heap, Seedpay requester (page + worker), ${MB} MiB`, value: c.peak_heap_bytes / MiB, unit: 'MiB', note: `paid ${c.paid_units} units` });
     if (HEAP_MB > 0) {
       ctx.log(`heap run: Seedpay requester downloading ${HEAP_MB} MiB with Speed on`);
       try {
