@@ -141,5 +141,12 @@ test('deposit 50 BTT from the wallet\'s TRON address, withdraw 20 BTT, a second 
   await expect(history.filter({ hasText: 'Deposited from TRON' })).toHaveCount(1);
   await expect(history.filter({ hasText: 'Held for a withdrawal to TRON' })).toHaveCount(2);
   await expect(history.filter({ hasText: 'Withdrawal of 20 BTT paid on TRON' })).toHaveCount(2);
+
+  // On a phone the exchange view, timelines included, fits the width.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByRole('link', { name: 'Exchange' }).click();
+  await expect(page.locator('[data-testid="transfer"]')).toHaveCount(3);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+  expect(await axeViolations(page, 'exchange on a phone')).toEqual([]);
   expect(errors).toEqual([]);
 });
