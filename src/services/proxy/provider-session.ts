@@ -113,6 +113,7 @@ function linger(s: ProviderState, e: ProviderEvent, now_ms: number): ProviderSte
     return settled(payeeStep(s, { type: 'payment', payment: e.frame.payment }, now_ms, []));
   }
   if (e.type === 'payment_verified') return settled(payeeStep(s, e, now_ms, []));
+  if (e.type === 'frame' && e.frame.type === 'done' && e.frame.job_id === s.request?.job_id) return finish(s, 'stopped', now_ms, false);
   if (e.type === 'tick' && now_ms >= (s.dropped_at_ms ?? now_ms) + LINGER_MS) return finish(s, 'stopped', now_ms, false);
   return ignore(s, 'lingering');
 }

@@ -90,7 +90,11 @@ export function startRequester(start: RequesterStart): RequesterStep {
     day_spent_units: start.day_spent_units, stop: null,
   };
   const effects: RequesterEffect[] = [];
-  if (start.resend) effects.push({ type: 'send', frame: { type: 'payment', job_id: start.resend.job_id, payment: start.resend.payment } });
+  if (start.resend) {
+    // Then end that session: its provider may not have noticed the drop yet, and closes its channel on this.
+    effects.push({ type: 'send', frame: { type: 'payment', job_id: start.resend.job_id, payment: start.resend.payment } });
+    effects.push({ type: 'send', frame: { type: 'done', job_id: start.resend.job_id, reason: 'stopped' } });
+  }
   effects.push({ type: 'send', frame: { type: 'request', request: start.request } });
   return { state, effects, ignored: null };
 }
