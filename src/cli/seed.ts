@@ -4,13 +4,16 @@
 // binary from GitHub), so the headless peer is the same worker peer the app runs, inside headless Chromium driven
 // by Playwright: one persistent browser profile per seeder keeps the payment key, the torrents and their pieces, so a
 // restart resumes seeding without re-hashing. It talks to a running `npm start` (ledger, tracker) and prints the
-// magnet links, then a status line every few seconds until Ctrl-C.
+// magnet links, then a status line every few seconds until Ctrl-C. With --earn it also follows the demand board
+// (earn.ts): it joins the CDN torrents that pay best per byte of its storage budget and drops them when demand fades.
 import { mkdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Page } from '@playwright/test';
+import type { AcceptPolicy } from '../protocol/earn-plan.ts';
 import { formatBtt } from '../protocol/money.ts';
 import { chromiumArgs, chromiumExecutable } from './chromium.ts';
+import { EarnLoop } from './earn.ts';
 
 const USAGE = `usage: npm run seed -- [options] <file> [file…]
 
@@ -23,7 +26,15 @@ options:
   --name <name>       torrent name (default: the file's name, or the first file's folder)
   --reserve <units>   lowest price accepted, in base units per KiB (default 1)
   --no-speed          seed as a plain BitTorrent peer (no payments)
-  --interval <s>      seconds between status lines (default 5)`;
+  --interval <s>      seconds between status lines (default 5)
+
+earn mode (docs/cdn-links.md): serve what the demand board shows is wanted, within a storage budget
+  --earn              poll the board, join the CDN torrents that pay best per byte stored, drop faded ones
+  --budget <MiB>      storage lent to other people's content (default 1024); your own torrents are never dropped
+  --upload-limit <KiB/s>  upload cap over every torrent (default: none)
+  --accept-origin <origin>   only content whose web seed is on this origin (repeatable; default: any content)
+  --accept-info-hash <hex>   and/or only these torrents (repeatable)
+  --poll <s>          seconds between board reads (default 10)`;
 
 /** While hashing, a line this often. */
 const HASHING_TICK_MS = 5000;
@@ -38,6 +49,7 @@ interface Options {
   speed: boolean;
   interval_s: number;
   files: string[];
+  earn: ReturnType<typeof earnOptions> | null;
 }
 
 function options(argv: string[]): Options {
@@ -51,6 +63,12 @@ function options(argv: string[]): Options {
       reserve: { type: 'string', default: '1' },
       'no-speed': { type: 'boolean', default: false },
       interval: { type: 'string', default: '5' },
+      earn: { type: 'boolean', default: false },
+      budget: { type: 'string', default: '1024' },
+      'upload-limit': { type: 'string' },
+      'accept-origin': { type: 'string', multiple: true, default: [] },
+      'accept-info-hash': { type: 'string', multiple: true, default: [] },
+      poll: { type: 'string', default: '10' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -64,6 +82,7 @@ function options(argv: string[]): Options {
   const interval_s = Number(values.interval);
   if (!Number.isFinite(interval_s) || interval_s < 1) throw new Error('--interval must be at least 1 second');
   return {
+    earn: values.earn ? earnOptions(values) : null,
     server,
     profile: resolve(values.profile),
     name: values.name ?? null,
@@ -71,6 +90,31 @@ function options(argv: string[]): Options {
     speed: !values['no-speed'],
     interval_s,
     files: positionals.map((file) => resolve(file)),
+  };
+}
+
+function earnOptions(values: { budget: string; 'upload-limit'?: string; 'accept-origin': string[]; 'accept-info-hash': string[]; poll: string }) {
+  const budget_mib = Number(values.budget);
+  if (!Number.isFinite(budget_mib) || budget_mib <= 0) throw new Error('--budget must be a positive number of MiB');
+  const limit_kib = values['upload-limit'] === undefined ? null : Number(values['upload-limit']);
+  if (limit_kib !== null && (!Number.isFinite(limit_kib) || limit_kib <= 0)) throw new Error('--upload-limit must be a positive number of KiB/s');
+  const poll_s = Number(values.poll);
+  if (!Number.isFinite(poll_s) || poll_s < 1) throw new Error('--poll must be at least 1 second');
+  const origins = values['accept-origin'].map((o) => {
+    const url = new URL(o);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`--accept-origin must be http(s): ${o}`);
+    return url.origin;
+  });
+  const info_hashes = values['accept-info-hash'].map((h) => h.toLowerCase());
+  if (info_hashes.some((h) => !/^[0-9a-f]{40}$/.test(h))) throw new Error('--accept-info-hash takes 40 hex digits');
+  const accept: AcceptPolicy = origins.length + info_hashes.length === 0 ? { kind: 'any' } : { kind: 'listed', origins, info_hashes };
+  return {
+    budget_bytes: Math.floor(budget_mib * 1024 * 1024),
+    // The planner needs a figure: without a limit it assumes 100 MiB/s, far above what a browser peer uploads.
+    upload_limit_bytes_per_s: limit_kib === null ? 100 * 1024 * 1024 : Math.floor(limit_kib * 1024),
+    speed_upload_limit_bytes_per_s: limit_kib === null ? null : Math.floor(limit_kib * 1024),
+    accept,
+    poll_s,
   };
 }
 
@@ -103,9 +147,14 @@ async function main(): Promise<void> {
   page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
   await page.goto(`${o.server}/lab.html`);
   await page.waitForFunction(() => 'seedpayLab' in window, undefined, { timeout: 30_000 });
+  // In earn mode the peer only sells: it fetches what it serves from the web seed and peers without bidding, so its
+  // own downloads put no demand on the board.
+  const speed: Record<string, string | number | boolean | null> = { reserve_units_per_kib: o.reserve };
+  if (o.earn) speed.bidding = false;
+  if (o.earn?.speed_upload_limit_bytes_per_s) speed.upload_limit_bytes_per_s = o.earn.speed_upload_limit_bytes_per_s;
   const peerId = await page.evaluate(
-    (x) => window.seedpayLab.start({ namespace: 'seeder', wallet: x.speed ? 'key' : 'none', speed: { reserve_units_per_kib: x.reserve } }),
-    { speed: o.speed, reserve: o.reserve },
+    (x) => window.seedpayLab.start({ namespace: 'seeder', wallet: x.useSpeed ? 'key' : 'none', speed: x.speed }),
+    { useSpeed: o.speed, speed },
   );
   const key = await page.evaluate(() => window.seedpayLab.paymentKey());
   console.log(`peer ${peerId}${key ? `, payment key ${key} (earnings go to this ledger account)` : ', Speed off'}`);
@@ -134,15 +183,29 @@ async function main(): Promise<void> {
     console.log(`seeding ${torrent.name} (${mib(torrent.length)}, ${torrent.piece_count} pieces, hashed in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   }
   const torrents = await page.evaluate(() => window.seedpayLab.list());
-  if (torrents.length === 0) throw new Error('nothing to seed: name files, or use a profile that seeded before');
+  if (torrents.length === 0 && !o.earn) throw new Error('nothing to seed: name files, or use a profile that seeded before');
   for (const t of torrents) console.log(`${t.name}\n  info hash ${t.info_hash}\n  ${t.magnet_uri}`);
+  let earn: EarnLoop | null = null;
+  let pollTimer: ReturnType<typeof setInterval> | null = null;
+  if (o.earn) {
+    const e = o.earn;
+    if (!o.speed) throw new Error('--earn needs Speed (drop --no-speed): earn mode is paid');
+    const loop = new EarnLoop(page, { ...e, server: o.server, profile: o.profile }, (line) => console.log(line));
+    earn = loop;
+    const policy = e.accept.kind === 'any' ? 'any content' : `only ${[...e.accept.origins, ...e.accept.info_hashes].join(', ')}`;
+    console.log(`earn mode: budget ${mib(e.budget_bytes)}, ${policy}, board read every ${e.poll_s} s`);
+    void loop.tick();
+    pollTimer = setInterval(() => void loop.tick(), e.poll_s * 1000);
+  }
 
   let failures = 0;
   const timer = setInterval(() => {
-    status(page, torrents).then(
-      (text) => {
+    Promise.all([status(page, torrents), earn ? earn.status() : []]).then(
+      ([text, earnLines]) => {
         failures = 0;
-        console.log(`[${new Date().toISOString().slice(11, 19)}] ${text}`);
+        const stamp = `[${new Date().toISOString().slice(11, 19)}]`;
+        if (text) console.log(`${stamp} ${text}`);
+        for (const line of earnLines) console.log(`${stamp} ${line}`);
       },
       (error: unknown) => {
         if (++failures >= MAX_STATUS_FAILURES) {
@@ -154,6 +217,7 @@ async function main(): Promise<void> {
   }, o.interval_s * 1000);
   const stop = () => {
     clearInterval(timer);
+    if (pollTimer) clearInterval(pollTimer);
     console.log('stopping; run again with the same --profile to resume');
     void context.close().finally(() => process.exit(0));
   };

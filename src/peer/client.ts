@@ -178,10 +178,14 @@ export class PeerClient {
       case 'torrent.announce':
         this.#signaling.join(event.info_hash, event.announce, () => this.#swarmStats(event.info_hash));
         break;
-      case 'torrent.status':
+      case 'torrent.status': {
+        const signed_before = this.#status.get(event.status.info_hash)?.demand_bid?.signature ?? null;
         this.#status.set(event.status.info_hash, event.status);
+        const signed_now = event.status.demand_bid?.signature ?? null;
+        if (signed_now !== null && signed_now !== signed_before) this.#signaling.publishBid(event.status.info_hash);
         if (event.status.done) this.#signaling.complete(event.status.info_hash);
         break;
+      }
       case 'torrent.removed':
         this.#status.delete(event.info_hash);
         this.#signaling.leave(event.info_hash);

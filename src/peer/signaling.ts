@@ -82,6 +82,15 @@ export class Signaling {
     if (swarm?.started) this.#announce(swarm);
   }
 
+  /**
+   * Sends our newly signed demand bid at once, in an announce without offers: a requester's first bid is signed only
+   * after its first announce went out, and the next interval would leave it off the board for 15 s.
+   */
+  publishBid(info_hash: string): void {
+    const swarm = this.#swarms.get(info_hash);
+    if (swarm?.started) this.#send(swarm, {}, false);
+  }
+
   /** Called when a relayed connection ends, so a new one to that peer may form. */
   disconnected(info_hash: string, remote_peer_id: string): void {
     this.#swarms.get(info_hash)?.connected.delete(remote_peer_id);

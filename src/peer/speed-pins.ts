@@ -6,9 +6,17 @@
 //   a wire a new piece may be requested only once every block of its pinned pieces has been asked for: blocks of
 //   the next piece then queue at the provider and go out the moment our payment lands, and we never wait on held
 //   blocks while the unpaid piece is incomplete (which would deadlock both sides).
+// - A BEP 19 web seed (an HTTP origin) is pinned like a peer but holds at most WEB_SEED_PIECES_IN_FLIGHT pieces at a
+//   time (webtorrent would queue most of the torrent at a slow origin, and paid providers could then sell none of
+//   it), and a failed HTTP request (the origin went away) releases its piece to the peers.
 // The picker reads `wire.peerPieces.get(i)`; a filtered view of it is how these rules reach webtorrent.
 import { pinRequests } from './wire-patches.ts';
 import type { Wire } from './wire.ts';
+
+/** webtorrent's wire type for a BEP 19 web seed (lib/webconn.js). */
+const WEB_SEED = 'webSeed';
+/** Pieces a web seed may be asked for at once on a Speed torrent: enough to keep a slow origin busy. */
+export const WEB_SEED_PIECES_IN_FLIGHT = 2;
 
 export class PiecePins {
   readonly #owner = new Map<number, Wire>();
@@ -25,6 +33,7 @@ export class PiecePins {
 
   /** Installs the filter and the request recorder on one wire (wire-patches.ts). */
   install(wire: Wire): void {
+    if (wire.type === WEB_SEED) return this.#installWebSeed(wire);
     pinRequests(wire, (index) => this.allowed(wire, index), (index, length) => {
       if (!this.#owner.has(index)) this.#owner.set(index, wire);
       let pieces = this.#requested.get(wire);
@@ -33,6 +42,27 @@ export class PiecePins {
     });
     wire.on('choke', () => this.releaseWire(wire));
     wire.once('close', () => this.releaseWire(wire));
+  }
+
+  #installWebSeed(wire: Wire): void {
+    const request = wire.request.bind(wire);
+    wire.request = (index, offset, length, callback) =>
+      request(index, offset, length, (error, block) => {
+        if (error && this.#owner.get(index) === wire) this.release(index);
+        callback(error, block);
+      });
+    pinRequests(wire, (index) => this.#webSeedAllowed(wire, index), (index) => {
+      if (!this.#owner.has(index)) this.#owner.set(index, wire);
+    });
+    wire.once('close', () => this.releaseWire(wire));
+  }
+
+  #webSeedAllowed(wire: Wire, index: number): boolean {
+    const owner = this.#owner.get(index);
+    if (owner !== undefined) return owner === wire;
+    let held = 0;
+    for (const o of this.#owner.values()) if (o === wire) held++;
+    return held < WEB_SEED_PIECES_IN_FLIGHT;
   }
 
   allowed(wire: Wire, index: number): boolean {

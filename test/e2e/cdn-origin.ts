@@ -1,5 +1,6 @@
 // A publisher's web server for the CDN specs: one file on loopback with HTTP Range and CORS (what a browser web
-// seed needs), paced to a byte rate shared by every response, counting the bytes it serves; stop() takes it away.
+// seed needs), paced to a byte rate shared by every response (0: unpaced), counting the bytes it serves per query
+// string (a control client can use an alias URL); stop() takes it away.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -8,15 +9,17 @@ const CHUNK_BYTES = 16 * 1024;
 
 export interface Origin {
   readonly url: string;
-  /** Body bytes sent so far (ranges included). */
-  served_bytes(): number;
+  /** Body bytes sent so far (ranges included) to requests with this query string ('' : none; '*': all). */
+  served_bytes(query?: string): number;
+  setRate(rate_bytes_per_s: number): void;
   stop(): Promise<void>;
 }
 
 export async function startOrigin(path: string, content: Uint8Array, rate_bytes_per_s: number): Promise<Origin> {
-  let served = 0;
+  const served = new Map<string, number>();
   let next_send_ms = 0; // one shared schedule: the origin's whole uplink is rate_bytes_per_s
   const slot = (bytes: number): number => {
+    if (rate_bytes_per_s <= 0) return 0;
     const now = Date.now();
     next_send_ms = Math.max(next_send_ms, now) + (bytes / rate_bytes_per_s) * 1000;
     return next_send_ms - (bytes / rate_bytes_per_s) * 1000 - now;
@@ -30,7 +33,8 @@ export async function startOrigin(path: string, content: Uint8Array, rate_bytes_
   const server = createServer((req, res) => {
     cors(req, res);
     if (req.method === 'OPTIONS') return void res.writeHead(204).end();
-    if (req.url !== path || (req.method !== 'GET' && req.method !== 'HEAD')) return void res.writeHead(404).end();
+    const [pathname, query = ''] = (req.url ?? '').split('?', 2) as [string, string?];
+    if (pathname !== path || (req.method !== 'GET' && req.method !== 'HEAD')) return void res.writeHead(404).end();
     let start = 0;
     let end = content.length - 1;
     const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
@@ -52,7 +56,7 @@ export async function startOrigin(path: string, content: Uint8Array, rate_bytes_
       offset += chunk.length;
       setTimeout(() => {
         if (res.destroyed) return;
-        served += chunk.length;
+        served.set(query, (served.get(query) ?? 0) + chunk.length);
         res.write(chunk, send);
       }, slot(chunk.length));
     };
@@ -62,7 +66,11 @@ export async function startOrigin(path: string, content: Uint8Array, rate_bytes_
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}${path}`,
-    served_bytes: () => served,
+    served_bytes: (query = '') => (query === '*' ? [...served.values()].reduce((a, b) => a + b, 0) : (served.get(query) ?? 0)),
+    setRate: (rate) => {
+      rate_bytes_per_s = rate;
+      next_send_ms = 0;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

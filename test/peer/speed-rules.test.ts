@@ -8,7 +8,7 @@ import { signPaymentState, type ChannelId } from '../../src/protocol/payment-sta
 import type { SpeedMessage } from '../../src/protocol/messages.ts';
 import { BanList, type SpeedContext } from '../../src/peer/speed-context.ts';
 import type { SpeedExtension } from '../../src/peer/speed-extension.ts';
-import { PiecePins } from '../../src/peer/speed-pins.ts';
+import { PiecePins, WEB_SEED_PIECES_IN_FLIGHT } from '../../src/peer/speed-pins.ts';
 import { ProviderSession } from '../../src/peer/speed-provider.ts';
 import { forgiveInFlight } from '../../src/protocol/channel-payee-end.ts';
 import { speedContext } from '../../src/protocol/session-context.ts';
@@ -134,6 +134,27 @@ describe('piece pins', () => {
     expect(b.peerPieces.get(6)).toBe(true);
     pins.release(5);
     expect(b.peerPieces.get(5)).toBe(true);
+  });
+
+  test('a web seed holds at most a few pieces, never a pinned one, and a failed request frees its piece', () => {
+    const pins = new PiecePins(() => PIECE, () => true);
+    const seed = pinnedWire();
+    seed.type = 'webSeed';
+    const failures: Array<(error: Error | null) => void> = [];
+    seed.request = (_index, _offset, _length, callback) => void failures.push(callback);
+    const peer = pinnedWire();
+    pins.install(seed);
+    pins.install(peer);
+    peer.request(9, 0, BLOCK, () => {});
+    peer.request(9, BLOCK, BLOCK, () => {}); // every block of its piece asked for: it may take another
+    expect(seed.peerPieces.get(9)).toBe(false);
+    for (let i = 0; i < WEB_SEED_PIECES_IN_FLIGHT; i++) seed.request(i, 0, BLOCK, () => {});
+    expect(seed.peerPieces.get(0)).toBe(true); // its own pieces stay its own
+    expect(seed.peerPieces.get(WEB_SEED_PIECES_IN_FLIGHT)).toBe(false);
+    expect(peer.peerPieces.get(0)).toBe(false);
+    failures[0]?.(new Error('origin gone'));
+    expect(peer.peerPieces.get(0)).toBe(true);
+    expect(seed.peerPieces.get(WEB_SEED_PIECES_IN_FLIGHT)).toBe(true);
   });
 
   test('a paced wire gets a new piece only once every block of its pinned pieces was asked for', () => {
