@@ -1,7 +1,8 @@
 // CDN torrents: the .torrent we build is what an independent bencode reader and SHA-1 see (info hash, pieces,
 // url-list), its magnet carries ws= and xs=, and the catalogue's parser refuses each malformed input by its code.
 import { createHash, randomBytes } from 'node:crypto';
-import bencodeLib from 'bencode';
+// @ts-expect-error -- the bencode package ships no types; an independent reader is the point here.
+import bencodeRaw from 'bencode';
 import { describe, expect, it } from 'vitest';
 import {
   buildCdnTorrent, cdnMagnet, cdnPieceLength, MAX_CDN_PIECE_LENGTH_BYTES, MAX_CDN_TORRENT_BYTES, MIN_CDN_PIECE_LENGTH_BYTES,
@@ -9,6 +10,7 @@ import {
 } from '../../src/protocol/cdn-torrent.ts';
 import { bencode, type BValue } from '../../src/protocol/messages-bencode.ts';
 
+const bencodeLib = bencodeRaw as { decode(bytes: Uint8Array): unknown; encode(value: unknown): Uint8Array };
 const te = new TextEncoder();
 const file = randomBytes(700 * 1024 + 123);
 
