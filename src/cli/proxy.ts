@@ -11,7 +11,8 @@ import { chromium, type Browser } from '@playwright/test';
 import { createNobleSigner, nobleVerify, publicKeyFromHex, toPublicKeyHex, type PublicKeyHex, type Signer } from '../protocol/ed25519.ts';
 import { encodePaymentState } from '../protocol/payment-state.ts';
 import type { ProviderLimits } from '../services/proxy/job-request.ts';
-import { ProviderHost } from '../services/proxy/provider-host.ts';
+import { ProviderHost, type ProxyTransport } from '../services/proxy/provider-host.ts';
+import { decodeFrame, encodeFrame } from '../services/proxy/proxy-frames.ts';
 import { safeFetch } from '../services/proxy/safe-fetch.ts';
 import { LedgerClient } from '../wallet/ledger-client.ts';
 import { chromiumArgs, chromiumExecutable } from './chromium.ts';
@@ -40,6 +41,11 @@ export interface ProxyProviderOptions {
   /** Address-guard allowlist (host:port): only ever set by tests, so they can use a loopback origin. */
   readonly test_allow?: readonly string[];
   readonly browser?: Browser;
+  /**
+   * FOR TESTS ONLY (fault injection, as src/peer/misbehave.ts for Speed): 'corrupt_chunks' flips a byte of every chunk
+   * after it was signed, so requesters see a provider whose bytes do not match its signed hash.
+   */
+  readonly misbehave?: 'corrupt_chunks';
   log?(line: string): void;
 }
 
@@ -64,7 +70,7 @@ export async function startProxyProvider(o: ProxyProviderOptions): Promise<Proxy
   host = new ProviderHost({
     signer: o.signer,
     limits: o.limits,
-    transport,
+    transport: o.misbehave === 'corrupt_chunks' ? corrupting(transport) : transport,
     fetch: (url, opts) => safeFetch(url, { ...opts, ...(o.test_allow ? { allow: o.test_allow } : {}) }),
     ledgerChannel: async (id) => {
       try {
@@ -93,6 +99,20 @@ export async function startProxyProvider(o: ProxyProviderOptions): Promise<Proxy
       await context.close();
       if (!o.browser) await browser.close();
     },
+  };
+}
+
+/** Flips the last byte of every chunk frame on its way out (the signature still names the true hash). */
+function corrupting(transport: ProxyTransport): ProxyTransport {
+  return {
+    send(wire_id, bytes) {
+      const decoded = decodeFrame(bytes);
+      if (!decoded.ok || decoded.frame.type !== 'chunk' || decoded.frame.bytes.length === 0) return transport.send(wire_id, bytes);
+      const bad = Uint8Array.from(decoded.frame.bytes);
+      bad[bad.length - 1] = (bad[bad.length - 1] ?? 0) ^ 0xff;
+      transport.send(wire_id, encodeFrame({ ...decoded.frame, bytes: bad }));
+    },
+    drop: (wire_id) => transport.drop(wire_id),
   };
 }
 

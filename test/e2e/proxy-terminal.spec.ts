@@ -3,12 +3,13 @@
 // over WebRTC through the server's tracker. The requester's side of the protocol runs in this test process, with a
 // funded key on the real ledger. The test cuts the link once, reloads the requester's page once, then changes the
 // origin's ETag: the job resumes each time, restarts on the new version and says so; the SHA-256 matches; every chunk
-// received was paid once, and the ledger settled exactly what the requester signed.
+// received was paid once, and the ledger settled exactly what the requester signed. A provider that corrupts its chunks
+// is banned on the first one, unpaid, and a second provider serves the file.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { expect, test, type Page } from '@playwright/test';
 import { startProxyProvider } from '../../src/cli/proxy.ts';
 import { attachRelay, joinServiceSwarm } from '../../src/cli/proxy-relay-node.ts';
-import { createNobleSigner, toPublicKeyHex } from '../../src/protocol/ed25519.ts';
+import { createNobleSigner, toPublicKeyHex, type PublicKeyHex } from '../../src/protocol/ed25519.ts';
 import { signPaymentState, type ChannelId, type SignedPaymentState } from '../../src/protocol/payment-state.ts';
 import { solvePowChunk } from '../../src/protocol/pow.ts';
 import { MAX_CHUNKS, type ProxyJob } from '../../src/services/proxy/chunk-plan.ts';
@@ -187,5 +188,94 @@ test('a file fetched through the terminal provider survives a cut link, a reload
 
   await context.close();
   await provider.close();
+  await origin.close();
+});
+
+test('a provider whose chunk does not match its signed hash is banned unpaid; a second provider fetches the file', async ({ browser }) => {
+  test.setTimeout(90_000);
+  const server = process.env.SEEDPAY_URL ?? '';
+  const file = content(6 * CHUNK + 5, 3);
+  const origin = await startOrigin(file, '"c1"');
+  const ledger = new LedgerClient({ baseUrl: `${server}/ledger` });
+  const common = { server, limits: LIMITS, test_allow: [origin.allow_entry], browser };
+  const liar = await startProxyProvider({ ...common, signer: createNobleSigner(crypto.getRandomValues(new Uint8Array(32))), misbehave: 'corrupt_chunks' });
+  const honest = await startProxyProvider({ ...common, signer: createNobleSigner(crypto.getRandomValues(new Uint8Array(32))) });
+  const { signer, key } = await fundedSigner(ledger);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const out = new Uint8Array(file.length);
+  const effects: RequesterEffect[] = [];
+  const channels: ChannelId[] = [];
+  let record: string | null = null;
+  let spent = 0n;
+  const byProvider = new Map<string, ProxyExtension>();
+  const Ext = proxyExtension({ role: 'requester', payment_pk: key });
+  let transport: ProxyTransport | null = null;
+  const exts = new Map<string, ProxyExtension>();
+  transport = await attachRelay(page, {
+    hello: (id, handshake) => {
+      const ext = new Ext({ destroyed: false, extendedHandshake: {}, extended: (_n, bytes) => transport?.send(id, bytes), destroy: () => transport?.drop(id) });
+      exts.set(id, ext);
+      ext.handler = { ready: (remote) => remote && byProvider.set(remote.payment_pk, ext), frame: () => {}, warning: () => {} };
+      ext.onExtendedHandshake(handshake);
+    },
+    message: (id, bytes) => exts.get(id)?.onMessage(bytes),
+    closed: () => {},
+  });
+  const fetchFrom = async (provider_key: PublicKeyHex): Promise<RequesterState> => {
+    await expect.poll(() => byProvider.has(provider_key), { timeout: 30_000 }).toBe(true);
+    const ext = byProvider.get(provider_key) as ProxyExtension;
+    const job: ProxyJob | null = record === null ? null : (() => {
+      const back = fromJSON(record);
+      if (!back.ok) throw new Error(back.reason);
+      return back.job;
+    })();
+    const shell = new RequesterShell({
+      send: (f) => void ext.send(f),
+      openChannel: async (payee, escrow_units, timeout_ms, ctx) => {
+        const ch = await ledger.openChannel(signer, { payee, escrow_units, timeout_ms, context: ctx });
+        channels.push(ch.channel_id);
+        return { channel_id: ch.channel_id, escrow_units: ch.escrow_units, expires_at_ms: ch.expires_at_ms };
+      },
+      sign: (s, ctx) => signPaymentState(signer, s, ctx),
+      store: async (_i, offset, bytes) => void out.set(bytes, offset),
+      persist: async (j, s) => {
+        record = j === null ? null : toJSON(j);
+        spent = s;
+      },
+      now: () => Date.now(),
+      observe: (fx) => effects.push(fx),
+    }, {
+      request: {
+        job_id: randomJobId(), url: `${origin.base}/file`, chunk_size: CHUNK, max_price_units_per_kib: 2n, cap_units: 10n ** 9n, max_bytes: CHUNK * MAX_CHUNKS,
+        if_range: job?.validator.etag ?? null,
+      },
+      payer_key: key, job, job_spent_units: spent, day_cap_units: 10n ** 9n, day_spent_units: 0n,
+    });
+    ext.handler = { ...(ext.handler as NonNullable<ProxyExtension['handler']>), frame: (f) => void shell.frame(f) };
+    return shell.settled;
+  };
+
+  await joinServiceSwarm(page, server, 'requester', key);
+  const lied = await fetchFrom(liar.public_key);
+  expect(lied.phase).toBe('Banned');
+  expect(lied.stop).toEqual({ kind: 'lied', verdict: 'hash_mismatch', index: 0 });
+  expect(effects.find((fx) => fx.type === 'ban')).toMatchObject({ provider_key: liar.public_key, verdict: 'hash_mismatch' });
+  expect(effects.filter((fx) => fx.type === 'pay')).toEqual([]);
+  const done = await fetchFrom(honest.public_key);
+  expect(done.phase).toBe('Done');
+  expect(Buffer.from(sha256(out)).toString('hex')).toBe(Buffer.from(sha256(file)).toString('hex'));
+  expect(effects.filter((fx) => fx.type === 'pay').length).toBe(7);
+  // The liar was paid nothing: its channel is never closed with a payment (its escrow returns at the timeout).
+  const [liarChannel, honestChannel] = channels;
+  expect((await ledger.channel(liarChannel as ChannelId)).paid_units).toBe(0n);
+  await expect.poll(async () => {
+    const ch = await ledger.channel(honestChannel as ChannelId);
+    return `${ch.state}:${ch.paid_units}`;
+  }, { timeout: 30_000 }).toBe(`closed:${spent}`);
+
+  await context.close();
+  await liar.close();
+  await honest.close();
   await origin.close();
 });
