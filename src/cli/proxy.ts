@@ -1,4 +1,4 @@
-// `npx tsx src/cli/proxy.ts [options]`: the paid proxy's terminal provider. It fetches URLs for requesters in Node
+// `npm run proxy -- [options]`: the paid proxy's terminal provider. It fetches URLs for requesters in Node
 // with safeFetch (never loopback, private or metadata addresses; no credentials; size and time capped), serves them
 // in signed 64 KiB chunks, each paid through the paid-session core, and closes its channels on the ledger. The wire
 // is WebRTC, which does not run in Node here: a headless Chromium page (/proxy-relay.html) joins the service swarm
@@ -18,7 +18,7 @@ import { LedgerClient } from '../wallet/ledger-client.ts';
 import { chromiumArgs, chromiumExecutable } from './chromium.ts';
 import { attachRelay, joinServiceSwarm } from './proxy-relay-node.ts';
 
-const USAGE = `usage: npx tsx src/cli/proxy.ts [options]
+const USAGE = `usage: npm run proxy -- [options]
 
 Serves the paid proxy: fetches URLs for requesters, in chunks paid one by one. Needs a running server (npm start).
 
