@@ -40,7 +40,10 @@ class MemoryFile implements JournalFile {
   getSize(): number {
     return this.bytes.length;
   }
-  flush(): void {}
+  flushes = 0;
+  flush(): void {
+    this.flushes++;
+  }
   close(): void {}
 }
 
@@ -48,7 +51,7 @@ const UNLIMITED = () => ({ ops: Number.MAX_SAFE_INTEGER, torn_bytes: 0 });
 function reopen(files: readonly MemoryFile[], compact_min_bytes = 256) {
   const budget = UNLIMITED();
   const fresh = files.map((f) => new MemoryFile(f.bytes, budget)) as [MemoryFile, MemoryFile];
-  return { files: fresh, journal: new ChannelJournal(fresh, compact_min_bytes) };
+  return { files: fresh, journal: new ChannelJournal(fresh, { compact_min_bytes, flush_delay_ms: 0 }) };
 }
 
 describe('ChannelJournal', () => {
@@ -64,6 +67,20 @@ describe('ChannelJournal', () => {
     expect(again.get('payer:b')).toBeUndefined();
     expect(again.entries('payer:')).toEqual([['payer:a', '{"seq":"2"}']]);
     expect(again.entries('')).toHaveLength(2);
+  });
+
+  it('flushes once per delay after saves, not in each save, and at close', async () => {
+    const files = [new MemoryFile(new Uint8Array(), UNLIMITED()), new MemoryFile(new Uint8Array(), UNLIMITED())] as [MemoryFile, MemoryFile];
+    const journal = new ChannelJournal(files, { flush_delay_ms: 20 });
+    const flushes = () => files[0].flushes + files[1].flushes;
+    const opened = flushes();
+    for (let i = 0; i < 10; i++) journal.put('payer:a', `"${i}"`);
+    expect(flushes()).toBe(opened);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(flushes()).toBe(opened + 1);
+    journal.put('payer:a', '"last"');
+    journal.close();
+    expect(flushes()).toBe(opened + 3);
   });
 
   it('compacts: a thousand saves of one key keep the files near the size of the live records', () => {
@@ -100,7 +117,7 @@ describe('ChannelJournal', () => {
         const files = bytes.map((b) => new MemoryFile(b, budget)) as [MemoryFile, MemoryFile];
         let inflight: { key: string; text: string | undefined } | null = null;
         try {
-          const journal = new ChannelJournal(files, 64);
+          const journal = new ChannelJournal(files, { compact_min_bytes: 64, flush_delay_ms: 0 });
           for (; next < ops.length; next++) {
             const o = ops[next] as (typeof ops)[number];
             inflight = { key: o.key, text: o.kind === 'put' ? o.text : undefined };
