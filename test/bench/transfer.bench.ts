@@ -8,7 +8,8 @@
 // worker (DevTools Runtime.getHeapUsage: V8 heap plus ArrayBuffer backing stores). Needs a built app (dist/).
 // Env: TRANSFER_BENCH_MB (default 100), TRANSFER_BENCH_PIECE_KIB (default 1024), TRANSFER_BENCH_HEAP_MB (a separate
 // heap run of that many MB, e.g. 1024; default 0 = off, since at these rates 1 GB takes several minutes),
-// TRANSFER_BENCH_RUNS (default 3), TRANSFER_BENCH_MODES (e.g. a,aw,ar,b,c0,c; default all).
+// TRANSFER_BENCH_RUNS (default 3), TRANSFER_BENCH_MODES (e.g. a,aw,ar,b,c0,c,c0d,cd; default all). The -d modes run
+// each Seedpay peer in a browser of its own with a profile on disk (see labOnDisk), CPU then from /proc.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,6 +19,7 @@ import { startServer } from '../../src/server/main.ts';
 import type { LabStartOptions } from '../../src/lab/handle.ts';
 import type { BenchContext, BenchResult } from './bench.ts';
 import { cpuMeter, type CpuMeter } from './helpers/cpu-meter.ts';
+import { procCpuMeter } from './helpers/proc-cpu.ts';
 import { rawTransfer, type RawMode } from './helpers/raw-channels.ts';
 
 const MB = Number(process.env.TRANSFER_BENCH_MB ?? 100);
@@ -36,6 +38,36 @@ async function lab(browser: Browser, base: string, options: LabStartOptions | nu
   await page.waitForFunction(() => 'seedpayLab' in window);
   if (options) await page.evaluate((o) => window.seedpayLab.start(o), options);
   return page;
+}
+
+/** Profiles of the browsers labOnDisk launched, for the /proc CPU meter. */
+const diskProfiles = new Map<Page, string>();
+
+/**
+ * A lab page in a browser of its own with a profile on disk. Contexts from browser.newContext() are incognito, and
+ * there Chromium keeps OPFS in memory behind a synchronous IPC per read or write: 1 MiB writes ~50 ms, 16 KiB reads
+ * ~1 ms at load 15, against ~3 ms and ~0.01 ms on disk. The worker peer's chunk store lives in OPFS, so only a
+ * profile on disk measures what a user in a normal window gets.
+ */
+async function labOnDisk(base: string, options: LabStartOptions): Promise<Page> {
+  const profile = mkdtempSync(join(tmpdir(), 'seedpay-transfer-profile-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    ...(existsSync(DEBIAN_CHROMIUM) ? { executablePath: DEBIAN_CHROMIUM } : {}),
+    args: [...chromiumArgs, '--enable-precise-memory-info'],
+  });
+  const page = await context.newPage();
+  diskProfiles.set(page, profile);
+  await page.goto(`${base}/lab.html`);
+  await page.waitForFunction(() => 'seedpayLab' in window);
+  await page.evaluate((o) => window.seedpayLab.start(o), options);
+  return page;
+}
+
+async function closeLab(page: Page): Promise<void> {
+  await page.context().close();
+  const profile = diskProfiles.get(page);
+  diskProfiles.delete(page);
+  if (profile) rmSync(profile, { recursive: true, force: true });
 }
 
 /** (a) raw datachannel modes (helpers/raw-channels.ts). */
@@ -97,17 +129,18 @@ interface SeedpayRun {
 }
 
 /** (c) Seedpay worker peers; Speed on (wallets, ledger, payments) or off. Samples the requester's heaps. */
-async function seedpay(browser: Browser, base: string, bytes: number, speed: boolean, tag: string, cpu?: CpuMeter): Promise<SeedpayRun> {
-  const provider = await lab(browser, base, speed
+async function seedpay(browser: Browser, base: string, bytes: number, speed: boolean, tag: string, cpu?: CpuMeter, on_disk = false): Promise<SeedpayRun> {
+  const open = (options: LabStartOptions) => (on_disk ? labOnDisk(base, options) : lab(browser, base, options));
+  const provider = await open(speed
     ? { namespace: `bench-p-${tag}`, wallet: 'key', speed: { reserve_units_per_kib: '1' } }
     : { namespace: `bench-p-${tag}`, ledgerUrl: null });
-  const requester = await lab(browser, base, speed ? { namespace: `bench-r-${tag}`, wallet: 'airdrop' } : { namespace: `bench-r-${tag}`, ledgerUrl: null });
+  const requester = await open(speed ? { namespace: `bench-r-${tag}`, wallet: 'airdrop' } : { namespace: `bench-r-${tag}`, ledgerUrl: null });
   const seeded = await provider.evaluate((o) => window.seedpayLab.seedGenerated(o), { size_bytes: bytes, seed: 5, name: 'bench.bin', speed, piece_length: PIECE_KIB * 1024 });
   await cpu?.start();
   await requester.evaluate((o) => window.seedpayLab.addTorrentFile(o.t, o.speed), { t: seeded.torrent_file_b64, speed });
   let peakWorker = 0;
   let sampling = true;
-  const heap = await workerHeap(browser, requester);
+  const heap = on_disk ? async () => 0 : await workerHeap(browser, requester);
   const sampler = (async () => {
     while (sampling) {
       peakWorker = Math.max(peakWorker, await heap());
@@ -122,8 +155,7 @@ async function seedpay(browser: Browser, base: string, bytes: number, speed: boo
   if (digest !== seeded.sha256_hex) throw new Error('seedpay: hash mismatch');
   const status = await requester.evaluate((h) => window.seedpayLab.status(h), seeded.info_hash);
   if (speed && BigInt(status.paid_units) === 0n) throw new Error('seedpay: Speed on but nothing was paid');
-  await provider.context().close();
-  await requester.context().close();
+  for (const page of [provider, requester]) await closeLab(page);
   return { ms: timed.first_byte_to_done_ms, peak_heap_bytes: peakWorker + timed.peak_page_heap_bytes, paid_units: BigInt(status.paid_units) };
 }
 
@@ -143,11 +175,12 @@ export default async function transferBench(ctx: BenchContext): Promise<BenchRes
   const rate = (ms: number) => bytes / MiB / (ms / 1000);
   const note = `${MB} MiB, ${PIECE_KIB} KiB pieces, loopback, first byte to last`;
   const cpu = await cpuMeter(browser);
+  const diskCpu = procCpuMeter(() => [...diskProfiles.values()]);
   let tags = 0;
   let lastPaid: SeedpayRun | null = null;
   try {
     // Each mode RUNS times, interleaved (a run of every mode, then the next), so load changes hit all modes alike.
-    const modes: Array<{ key: string; name: string; run: () => Promise<number> }> = [
+    const modes: Array<{ key: string; name: string; run: () => Promise<number>; meter?: CpuMeter }> = [
       { key: 'a', name: '(a) raw RTCDataChannel on the page', run: () => rawDatachannel(browser, server.url, bytes, 'page', cpu) },
       { key: 'aw', name: '(a-w) raw RTCDataChannel transferred to workers', run: () => rawDatachannel(browser, server.url, bytes, 'worker', cpu) },
       { key: 'ar', name: '(a-r) raw, worker to worker relayed via the pages', run: () => rawDatachannel(browser, server.url, bytes, 'relay', cpu) },
@@ -158,14 +191,17 @@ export default async function transferBench(ctx: BenchContext): Promise<BenchRes
         lastPaid = run;
         return run.ms;
       } },
+      { key: 'c0d', name: '(c0-d) Speed off, profiles on disk', meter: diskCpu, run: async () => (await seedpay(browser, server.url, bytes, false, `offd-${++tags}`, diskCpu, true)).ms },
+      { key: 'cd', name: '(c-d) Speed on, profiles on disk', meter: diskCpu, run: async () => (await seedpay(browser, server.url, bytes, true, `ond-${++tags}`, diskCpu, true)).ms },
     ].filter((m) => MODES.length === 0 || MODES.includes(m.key));
     const runs = new Map<string, Array<{ mib_s: number; cpu_s_per_mib: number; load: number }>>();
     for (let i = 0; i < RUNS; i++) {
       for (const mode of modes) {
         const load = loadavg()[0] ?? 0;
-        cpu.take();
+        const meter = mode.meter ?? cpu;
+        meter.take();
         const mib_s = rate(await mode.run());
-        const cpu_s_per_mib = cpu.take() / MB;
+        const cpu_s_per_mib = meter.take() / MB;
         ctx.log(`${mode.name} run ${i + 1}: ${mib_s.toFixed(2)} MiB/s, ${(cpu_s_per_mib * 1000).toFixed(1)} ms CPU/MiB, load average ${load.toFixed(2)}`);
         runs.set(mode.key, [...(runs.get(mode.key) ?? []), { mib_s, cpu_s_per_mib, load }]);
       }
@@ -186,6 +222,9 @@ export default async function transferBench(ctx: BenchContext): Promise<BenchRes
       if (runs.has(x) && runs.has(y)) results.push({ name, value: med(x) / med(y), unit: '×' });
     };
     ratio('ratio (c)/(b) (target ≥ 1.0)', 'c', 'b');
+    ratio('ratio (c-d)/(b), profiles on disk (target ≥ 1.0)', 'cd', 'b');
+    ratio('ratio (c-d)/(c0-d), profiles on disk (target ≥ 0.95)', 'cd', 'c0d');
+    ratio('ratio (c-d)/(a), profiles on disk (target ≥ 0.8)', 'cd', 'a');
     ratio('ratio (c)/(c0) (target ≥ 0.95)', 'c', 'c0');
     ratio('ratio (c)/(a) (target ≥ 0.8)', 'c', 'a');
     ratio('ratio (c0)/(b): the relay alone', 'c0', 'b');
