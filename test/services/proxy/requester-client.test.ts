@@ -1,0 +1,125 @@
+// The app's requester client against the provider host (in-memory relayed wires, a real loopback origin): pause,
+// a wire cut with a payment lost, and a "reload" (a new client on the same store) resume the job to the end; the
+// bytes match and the ledger settles exactly what was signed.
+import { afterEach, describe, expect, it } from 'vitest';
+import { nobleVerify, publicKeyFromHex, type PublicKeyHex } from '../../../src/protocol/ed25519.ts';
+import { encodePaymentState, signPaymentState } from '../../../src/protocol/payment-state.ts';
+import { proxyExtension, type ProxyExtension } from '../../../src/services/proxy/proxy-extension.ts';
+import { ProviderHost } from '../../../src/services/proxy/provider-host.ts';
+import { RequesterClient, type ProxyJobStore, type StoredJob } from '../../../src/services/proxy/requester-client.ts';
+import { safeFetch } from '../../../src/services/proxy/safe-fetch.ts';
+import { startOrigin, type Origin } from './origin.ts';
+import { jobId, LIMITS, party, ProxyLedger } from './proxy-harness.ts';
+
+const CHUNK = 2048;
+const user = party(21);
+const provider = party(22);
+const TERMS = { chunk_size: CHUNK, max_price_units_per_kib: 5n, cap_units: 10n ** 9n, max_bytes: 1 << 20, day_cap_units: 10n ** 9n, day_spent_units: 0n };
+
+let origin: Origin | null = null;
+afterEach(async () => {
+  await origin?.close();
+  origin = null;
+});
+
+class MemoryStore implements ProxyJobStore {
+  readonly jobs = new Map<string, StoredJob>();
+  readonly bytes = new Uint8Array(1 << 16);
+  async load(url: string) {
+    const j = this.jobs.get(url);
+    return j ? (JSON.parse(JSON.stringify(j)) as StoredJob) : null;
+  }
+  async save(url: string, job: StoredJob) {
+    this.jobs.set(url, job);
+  }
+  async writeChunk(_url: string, _index: number, offset: number, bytes: Uint8Array) {
+    this.bytes.set(bytes, offset);
+  }
+}
+
+describe('requester client', () => {
+  it('resumes a job across a pause, a cut wire with its payment lost, and a reload', async () => {
+    const file = new Uint8Array(9 * CHUNK + 10).map((_, i) => (i * 13 + 1) & 0xff);
+    origin = await startOrigin(file, '"r1"');
+    const o = origin;
+    const ledger = new ProxyLedger();
+    const links = new Map<string, { ext: ProxyExtension; alive: boolean; client: RequesterClient }>();
+    const host: ProviderHost = new ProviderHost({
+      signer: provider.signer, limits: LIMITS,
+      transport: {
+        send: (id, bytes) => queueMicrotask(() => {
+          const l = links.get(id);
+          if (l?.alive) l.ext.onMessage(bytes);
+        }),
+        drop: (id) => cut(id),
+      },
+      fetch: (url, opts) => safeFetch(url, { ...opts, allow: [o.allow_entry] }),
+      ledgerChannel: async (id) => ledger.channels.get(id) ?? null,
+      verify: async (p, key, context) => nobleVerify(p.signature, encodePaymentState(p, context), publicKeyFromHex(key)),
+      close: async (s) => ledger.close(s),
+      now: () => Date.now(),
+    });
+    const cut = (id: string): void => {
+      const l = links.get(id);
+      if (!l?.alive) return;
+      l.alive = false;
+      host.closed(id);
+      l.client.wireClosed(l.ext);
+    };
+    let next = 1;
+    let ids = 100;
+    const connect = (client: RequesterClient): string => {
+      const id = String(next++);
+      const ext = new (proxyExtension({ role: 'requester', payment_pk: user.key }))({
+        destroyed: false, extendedHandshake: {},
+        extended: (_n, bytes) => queueMicrotask(() => links.get(id)?.alive && host.message(id, bytes)),
+        destroy: () => cut(id),
+      });
+      links.set(id, { ext, alive: true, client });
+      ext.onExtendedHandshake({ sp_proxy: { v: 1, role: 'provider', pk: provider.key } });
+      host.hello(id, { sp_proxy: { v: 1, role: 'requester', pk: user.key } });
+      client.addProvider(provider.key, ext);
+      return id;
+    };
+    const store = new MemoryStore();
+    const ports = {
+      openChannel: async (payee: PublicKeyHex, escrow: bigint, timeout: number, ctx: Parameters<ProxyLedger['open']>[5]) =>
+        ledger.open(user.key, payee, escrow, timeout, Date.now(), ctx),
+      sign: (s: Parameters<typeof signPaymentState>[1], ctx: Parameters<typeof signPaymentState>[2]) => signPaymentState(user.signer, s, ctx),
+      now: () => Date.now(),
+      newJobId: () => jobId(ids++),
+    };
+    const url = `${o.base}/file`;
+    let stores = 0;
+
+    // 1. Paused after 3 chunks.
+    const first = new RequesterClient(ports, store, user.key);
+    connect(first);
+    const s1 = await first.run(url, provider.key, TERMS, (fx) => {
+      if (fx.type === 'store_chunk' && ++stores === 3) void s1.pause();
+    });
+    expect((await s1.settled).stop).toEqual({ kind: 'provider_done', reason: 'cancelled' });
+
+    // 2. Resumed; the wire is cut while the 6th chunk is stored, so that chunk's payment is lost with it.
+    const wire2 = connect(first);
+    const s2 = await first.run(url, provider.key, TERMS, (fx) => {
+      if (fx.type === 'store_chunk' && ++stores === 6) cut(wire2);
+    });
+    expect((await s2.settled).stop).toEqual({ kind: 'dropped' });
+    expect(store.jobs.get(url)?.resend).not.toBeNull();
+
+    // 3. A reload: a new client on the same store resumes, re-sends the lost payment and finishes.
+    const second = new RequesterClient(ports, store, user.key);
+    connect(second);
+    const s3 = await second.run(url, provider.key, TERMS, (fx) => void (fx.type === 'store_chunk' && stores++));
+    expect((await s3.settled).phase).toBe('Done');
+    expect(stores).toBe(10);
+    expect(store.bytes.subarray(0, file.length)).toEqual(file);
+    await new Promise((r) => setTimeout(r, 50));
+    const channels = [...ledger.channels.values()];
+    expect(channels.every((c) => !c.open)).toBe(true);
+    expect(ledger.settledUnits()).toBe(BigInt(store.jobs.get(url)?.spent_units ?? '-1'));
+    expect(store.jobs.get(url)?.resend).toBeNull();
+    host.stop();
+  });
+});
