@@ -15,7 +15,8 @@ export interface Origin {
   stop(): Promise<void>;
 }
 
-export async function startOrigin(path: string, content: Uint8Array, rate_bytes_per_s: number): Promise<Origin> {
+/** `cors: false` plays a site that allows no cross-origin reads (browsers cannot use it as a web seed). */
+export async function startOrigin(path: string, content: Uint8Array, rate_bytes_per_s: number, cors = true): Promise<Origin> {
   const served = new Map<string, number>();
   let next_send_ms = 0; // one shared schedule: the origin's whole uplink is rate_bytes_per_s
   const slot = (bytes: number): number => {
@@ -24,14 +25,15 @@ export async function startOrigin(path: string, content: Uint8Array, rate_bytes_
     next_send_ms = Math.max(next_send_ms, now) + (bytes / rate_bytes_per_s) * 1000;
     return next_send_ms - (bytes / rate_bytes_per_s) * 1000 - now;
   };
-  const cors = (req: IncomingMessage, res: ServerResponse) => {
+  const allow = (req: IncomingMessage, res: ServerResponse) => {
+    if (!cors) return;
     res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length, Accept-Ranges');
     res.setHeader('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? 'range');
     res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS');
   };
   const server = createServer((req, res) => {
-    cors(req, res);
+    allow(req, res);
     if (req.method === 'OPTIONS') return void res.writeHead(204).end();
     const [pathname, query = ''] = (req.url ?? '').split('?', 2) as [string, string?];
     if (pathname !== path || (req.method !== 'GET' && req.method !== 'HEAD')) return void res.writeHead(404).end();
