@@ -3,7 +3,7 @@
 // The machine decides; this shell performs its effects (ledger reads and closes, signature checks, choke, ban).
 import { publicKeyFromHex, type PublicKeyHex } from '../protocol/ed25519.ts';
 import {
-  crankPayee, createPayee, earnedUnits, type LedgerChannel, type PayeeEffect, type PayeeEvent, type PayeeState, type PayeeStep,
+  acceptedPayment, crankPayee, createPayee, earnedUnits, type LedgerChannel, type PayeeEffect, type PayeeEvent, type PayeeState, type PayeeStep,
 } from '../protocol/channel-payee.ts';
 import { endPaidSession, forgiveInFlight, MAX_FORGIVEN_UNITS } from '../protocol/channel-payee-end.ts';
 import { PAYMENT_DEADLINE_MS } from '../protocol/channel-types.ts';
@@ -15,6 +15,7 @@ import { encodePaymentState, type ChannelId, type SessionContext, type SignedPay
 import { speedContext } from '../protocol/session-context.ts';
 import type { SpeedContext } from './speed-context.ts';
 import type { SpeedExtension } from './speed-extension.ts';
+import { OrderedInbox } from './ordered-inbox.ts';
 import { ServingGate } from './speed-gate.ts';
 import type { Wire } from './wire.ts';
 
@@ -111,12 +112,8 @@ export class ProviderSession {
     // A new price waiting for the unit in flight counts too: the requester must have bid for both.
     const pending = s?.pending_price_units_per_kib ?? 0n;
     const price = s && isLive(s) ? (pending > s.price_units_per_kib ? pending : s.price_units_per_kib) : null;
-    return {
-      price_units_per_kib: price,
-      bid_units_per_kib: this.bid_units_per_kib,
-      payment_late: this.payment_late,
-      interested: this.wire.peerInterested,
-    };
+    const { bid_units_per_kib, payment_late } = this;
+    return { price_units_per_kib: price, bid_units_per_kib, payment_late, interested: this.wire.peerInterested };
   }
 
   /**
@@ -138,7 +135,20 @@ export class ProviderSession {
 
   #announced = false;
 
+  /** The signature check the last payment started (set by its verify_payment effect). */
+  #verifying: Promise<void> | null = null;
+  readonly #inbox = new OrderedInbox();
+
+  /**
+   * The requester's messages, in arrival order: a payment's signature check is asynchronous, and a `done` (or a
+   * bid) right behind the last payment must not close the channel before that payment counts.
+   */
   onMessage(message: SpeedMessage): void {
+    this.#inbox.push(() => this.#handle(message));
+  }
+
+  /** Returns the signature check to wait for, after a payment. */
+  #handle(message: SpeedMessage): Promise<void> | undefined {
     switch (message.type) {
       case 'bid':
         this.bid_units_per_kib = message.price_units_per_kib === 0n ? null : message.price_units_per_kib;
@@ -148,12 +158,13 @@ export class ProviderSession {
       case 'channel':
         if (this.payee) this.crank({ type: 'channel_announced', channel_id: message.channel_id });
         return;
-      case 'payment':
-        if (this.payee) {
-          const { channel_id, amount_units, seq, signature } = message;
-          this.crank({ type: 'payment', payment: { channel_id, amount_units, seq, signature } });
-        }
-        return;
+      case 'payment': {
+        if (!this.payee) return;
+        const { channel_id, amount_units, seq, signature } = message;
+        this.#verifying = null;
+        this.crank({ type: 'payment', payment: { channel_id, amount_units, seq, signature } });
+        return this.#verifying ?? undefined;
+      }
       case 'done':
         if (this.payee) this.crank({ type: 'done' });
         return;
@@ -198,10 +209,11 @@ export class ProviderSession {
     if (step.rejection && step.rejection.reaction !== 'ignore') {
       this.#deps.ctx.log('warn', `payee ${this.wire.peerId?.slice(0, 8)}: ${step.rejection.code} (${step.rejection.reaction})`);
     }
-    if (earnedUnits(step.state) > earnedUnits(before) && step.state.channel) {
-      const ch = step.state.channel;
-      this.#deps.ctx.wallet({ kind: 'payment_received', info_hash: this.#deps.info_hash, channel_id: ch.channel_id, amount_units: ch.paid_units, seq: ch.seq });
-      this.#deps.earned(ch.channel_id, ch.paid_units);
+    const accepted = acceptedPayment(before, step.state);
+    if (accepted) {
+      const { channel_id, amount_units, seq } = accepted;
+      this.#deps.ctx.wallet({ kind: 'payment_received', info_hash: this.#deps.info_hash, channel_id, amount_units, seq });
+      this.#deps.earned(channel_id, amount_units);
     }
     for (const effect of step.effects) this.#perform(effect);
     if (step.state !== before) this.#deps.persist(this.payer_key, step.state);
@@ -217,9 +229,12 @@ export class ProviderSession {
       case 'reject_channel':
         this.ext.send({ type: 'error', code: 'bad_channel', reason: effect.code });
         return;
-      case 'verify_payment':
-        void this.#verify(effect.payment, effect.payer_key);
+      case 'verify_payment': {
+        const { payment, payer_key } = effect;
+        this.#verifying = ctx.verifier.verify(payment.signature, encodePaymentState(payment, this.#context), publicKeyFromHex(payer_key))
+          .then((ok) => this.crank({ type: 'payment_verified', payment, ok }));
         return;
+      }
       case 'announce_price':
         this.#announcePrice(effect.price_units_per_kib);
         return;
@@ -281,10 +296,5 @@ export class ProviderSession {
       info = null;
     }
     if (this.payee?.candidate_id === channel_id) this.crank({ type: 'ledger_channel', channel_id, channel: info });
-  }
-
-  async #verify(payment: SignedPaymentState, payer_key: PublicKeyHex): Promise<void> {
-    const ok = await this.#deps.ctx.verifier.verify(payment.signature, encodePaymentState(payment, this.#context), publicKeyFromHex(payer_key));
-    this.crank({ type: 'payment_verified', payment, ok });
   }
 }

@@ -115,6 +115,17 @@ function transition(s: PayeeState, e: PayeeEvent, now_ms: number): PayeeStep {
   }
 }
 
+/**
+ * The payment a step accepted, if it accepted one: the live channel's new last state, or — when that payment used
+ * up the escrow and the channel retired in the same step — the state it is now closing with.
+ */
+export function acceptedPayment(before: PayeeState, after: PayeeState): SignedPaymentState | null {
+  if (earnedUnits(after) <= earnedUnits(before)) return null;
+  if (after.channel) return after.channel.last;
+  const retired = before.channel?.channel_id;
+  return after.closing.findLast((c) => c.channel_id === retired) ?? null;
+}
+
 /** Shared by every step without effects; frozen, since the shell only reads a step's effects. */
 const NO_EFFECTS: readonly PayeeEffect[] = Object.freeze([]);
 
