@@ -8,6 +8,9 @@ import {
   type TorrentInfo, type TorrentSource, type TorrentStatus,
 } from './rpc-schema.ts';
 import { Signaling } from './signaling.ts';
+import { DEFAULT_SPEED_SETTINGS } from './settings.ts';
+
+export { DEFAULT_DAY_CAP_UNITS, DEFAULT_SPEED_SETTINGS, DEFAULT_TORRENT_CAP_UNITS } from './settings.ts';
 
 // The peer's public surface for the layers above it (app, widget, player, lab): they import from this file only.
 export type {
@@ -23,25 +26,6 @@ const MAGNET_TIMEOUT_MS = 10 * 60_000;
 
 /** After a Speed toggle or an unlock, the dropped relays close within a few event-loop turns; then announce for new ones. */
 const REANNOUNCE_AFTER_TOGGLE_MS = 500;
-
-/** Spend caps a new user starts with (the app's Settings show and change them): 50 BTT per torrent, 200 BTT a day. */
-export const DEFAULT_TORRENT_CAP_UNITS = 50_000_000n;
-export const DEFAULT_DAY_CAP_UNITS = 200_000_000n;
-
-/** The peer's settings when nothing else is said: the one home of every default, from the UI down to the choker. */
-export const DEFAULT_SPEED_SETTINGS: SpeedSettings = {
-  bidding: true,
-  spending_rate_ppm: 1_000_000n,
-  max_price_units_per_kib: null,
-  reserve_units_per_kib: 1n,
-  regular_slots: 4,
-  tit_for_tat_slots: 1,
-  choke_round_ms: 10_000,
-  torrent_cap_units: DEFAULT_TORRENT_CAP_UNITS,
-  day_cap_units: DEFAULT_DAY_CAP_UNITS,
-  providing: true,
-  upload_limit_bytes_per_s: null,
-};
 
 export interface PeerClientOptions {
   namespace?: string;

@@ -1,12 +1,12 @@
-// The peer inside the worker: one WebTorrent client (tracker, DHT and LSD off — the UI thread signals), its
-// torrents with their OPFS stores and persisted records, and the relay ports the UI hands over per datachannel.
-// Speed (bids, auction, payments) hooks in per torrent through speed-torrent.ts.
-import { deleteStoredPieces, namespaceDir, opfsChunkStore } from './opfs-store.ts';
-import { lockNamespace, MAX_TORRENTS, PeerStorage, type TorrentRecord } from './persist.ts';
+// The peer: one WebTorrent client, its torrents with their stores and persisted records, and (in the browser
+// worker) the relay ports the UI hands over per datachannel. Where it runs is its PeerPlatform (platform.ts): the
+// worker's, or a Node process's. Speed (bids, auction, payments) hooks in per torrent through speed-torrent.ts.
+import { MAX_TORRENTS, type PeerStore, type TorrentRecord } from './persist.ts';
+import type { PeerPlatform } from './platform.ts';
 
 export { MAX_TORRENTS } from './persist.ts';
 export type { ManagedTorrent, TorrentHooks } from './torrent-view.ts';
-import { RelayDuplex } from './relay-duplex.ts';
+import { attachRelay } from './relay-attach.ts';
 import { RpcError } from './rpc.ts';
 import type { InitParams, PeerEvent, TorrentDetail, TorrentInfo, TorrentSource } from './rpc-schema.ts';
 import { fileDigest, readRange } from './torrent-files.ts';
@@ -14,7 +14,7 @@ import { TorrentMoney } from './torrent-money.ts';
 import { TorrentEvents } from './torrent-events.ts';
 import { SAVE_DELAY_MS, TorrentSaver } from './torrent-saver.ts';
 import { resumableBitfield, torrentDetail, torrentInfo, type ManagedTorrent, type TorrentHooks } from './torrent-view.ts';
-import { WebTorrent, type AddOptions, type ChunkStoreConstructor, type Torrent, type WebTorrentClient } from './webtorrent.ts';
+import type { AddOptions, Torrent, WebTorrentClient } from './webtorrent.ts';
 
 /** How often progress and peers are reported to the UI. */
 export const STATUS_INTERVAL_MS = 1000;
@@ -26,8 +26,7 @@ export type ResumeBitfield = (info_hash: string, bitfield: Uint8Array | null) =>
 export class PeerEngine {
   readonly #emit: (event: PeerEvent) => void;
   #client: WebTorrentClient | null = null;
-  #storage: PeerStorage | null = null;
-  #store: ChunkStoreConstructor | null = null;
+  #storage: PeerStore | null = null;
   #params: InitParams | null = null;
   #namespace = '';
   #statusTimer: ReturnType<typeof setInterval> | null = null;
@@ -36,9 +35,11 @@ export class PeerEngine {
   readonly #torrents = new Map<string, ManagedTorrent>();
   readonly #saver = new TorrentSaver(() => this.#storage);
   readonly #events: TorrentEvents;
+  readonly #platform: PeerPlatform;
 
-  constructor(emit: (event: PeerEvent) => void) {
+  constructor(emit: (event: PeerEvent) => void, platform: PeerPlatform) {
     this.#emit = emit;
+    this.#platform = platform;
     this.#events = new TorrentEvents(emit, this.#saver);
   }
 
@@ -74,23 +75,16 @@ export class PeerEngine {
     }
     this.#params = params;
     this.#namespace = params.namespace;
-    await lockNamespace(params.namespace);
-    this.#storage = new PeerStorage(params.namespace);
-    const storage = this.#storage;
-    const channels = await namespaceDir(params.namespace).then((dir) => storage.openJournal(dir)).catch(() => 'indexeddb');
-    this.#log('info', `channel records in ${channels}`);
-    this.#store = opfsChunkStore(params.namespace);
-    const client = new WebTorrent({ tracker: false, dht: false, lsd: false, utPex: false, natUpnp: false, natPmp: false });
+    const opened = await this.#platform.open(params.namespace);
+    this.#storage = opened.storage;
+    this.#log('info', opened.note);
+    const client = this.#platform.createClient();
     client.on('error', (error) => this.#log('error', `webtorrent: ${String(error)}`));
     this.#client = client;
     this.#applyUploadLimit();
     this.#statusTimer = setInterval(() => this.#events.report(this.#torrents.values()), STATUS_INTERVAL_MS);
     for (const record of await this.#storage.loadTorrents()) {
-      try {
-        await this.#resume(record);
-      } catch (error) {
-        this.#log('warn', `could not resume ${record.info_hash}: ${(error as Error).message}`);
-      }
+      await this.#resume(record).catch((error: unknown) => this.#log('warn', `could not resume ${record.info_hash}: ${(error as Error).message}`));
     }
     return { peer_id: client.peerId };
   }
@@ -105,24 +99,24 @@ export class PeerEngine {
     return [...new Set(urls)].slice(0, 8);
   }
 
-  #options(extra: AddOptions): AddOptions {
-    if (!this.#store) throw new RpcError('failed', 'peer not initialised: call init first');
-    // Reads from OPFS sync handles are cheap; webtorrent's in-memory piece cache would only cost heap.
-    return { store: this.#store, storeCacheSlots: 0, ...extra };
+  #options(info_hash: string | null, extra: AddOptions): AddOptions {
+    if (!this.#storage) throw new RpcError('failed', 'peer not initialised: call init first');
+    return { ...this.#platform.addOptions(info_hash), ...extra };
   }
 
   async add(source: TorrentSource, speed: boolean, timeout_ms: number): Promise<TorrentInfo> {
     const client = this.#requireClient();
     if (this.#torrents.size >= MAX_TORRENTS) throw new RpcError('busy', `at most ${MAX_TORRENTS} torrents`);
     const id = source.kind === 'magnet' ? source.uri : source.bytes;
-    const torrent = client.add(id, this.#options({ announce: this.params.tracker_urls.slice() }));
+    const torrent = client.add(id, this.#options(null, { announce: this.params.tracker_urls.slice() }));
     return this.#track(torrent, speed, Date.now(), timeout_ms, null);
   }
 
-  async seed(files: File[], name: string | null, speed: boolean, piece_length: number | null): Promise<TorrentInfo> {
+  /** Files picked in the browser, or (Node) a file or folder path, seeded in place. */
+  async seed(files: File[] | string, name: string | null, speed: boolean, piece_length: number | null): Promise<TorrentInfo> {
     const client = this.#requireClient();
     if (this.#torrents.size >= MAX_TORRENTS) throw new RpcError('busy', `at most ${MAX_TORRENTS} torrents`);
-    const options = this.#options({
+    const options = this.#options(null, {
       announce: this.params.tracker_urls.slice(),
       createdBy: 'Seedpay',
       ...(name ? { name } : {}),
@@ -140,7 +134,7 @@ export class PeerEngine {
   async #resume(record: TorrentRecord): Promise<void> {
     const client = this.#requireClient();
     const bitfield = await this.#resumeBitfield(record.info_hash, record.bitfield);
-    const torrent = client.add(record.torrent_file, this.#options({
+    const torrent = client.add(record.torrent_file, this.#options(record.info_hash, {
       announce: this.params.tracker_urls.slice(),
       ...(bitfield ? { bitfield } : {}),
     }));
@@ -211,7 +205,7 @@ export class PeerEngine {
     return [...this.#torrents.values()].filter((m) => m.torrent.ready).map((m) => this.info(m));
   }
 
-  get storage(): PeerStorage | null {
+  get storage(): PeerStore | null {
     return this.#storage;
   }
 
@@ -230,7 +224,7 @@ export class PeerEngine {
     this.#saver.cancel(managed);
     await new Promise<void>((resolve) => managed.torrent.destroy({ destroyStore: delete_data }, () => resolve()));
     await this.#storage?.deleteTorrent(info_hash);
-    if (delete_data) await deleteStoredPieces(this.#namespace, info_hash);
+    if (delete_data) await this.#platform.deletePieces(this.#namespace, info_hash);
     this.#emit({ type: 'torrent.removed', info_hash });
   }
 
@@ -262,16 +256,8 @@ export class PeerEngine {
   }
 
   attach(info_hash: string, peer_id: string, port: MessagePort, address: string | null = null): boolean {
-    const managed = this.#torrents.get(info_hash);
-    const torrent = managed?.torrent ?? this.#client?.torrents.find((t) => t.infoHash === info_hash);
-    if (!torrent || torrent.destroyed || peer_id === this.#client?.peerId) {
-      port.postMessage({ t: 'close', reason: 'no such torrent' });
-      port.close();
-      return false;
-    }
-    const duplex = new RelayDuplex(port, peer_id, address);
-    // addPeer destroys the duplex itself when it refuses it (duplicate peer, paused torrent).
-    return torrent.addPeer(duplex);
+    const torrent = this.#torrents.get(info_hash)?.torrent ?? this.#client?.torrents.find((t) => t.infoHash === info_hash);
+    return attachRelay(torrent, this.#client?.peerId, peer_id, port, address);
   }
 
   metainfo(info_hash: string): Uint8Array {
@@ -285,6 +271,24 @@ export class PeerEngine {
 
   digest(info_hash: string, file_index: number): Promise<string> {
     return fileDigest(this.#managed(info_hash).torrent, file_index);
+  }
+
+  /**
+   * Stops for good (a Node peer's exit): connections and Speed sessions end (channels paid into are closed on the
+   * ledger with the best state signed: speed-payees.ts), records are saved, the client stops; torrents resume next start.
+   */
+  async stop(): Promise<void> {
+    if (this.#statusTimer) clearInterval(this.#statusTimer);
+    for (const managed of this.#torrents.values()) for (const wire of [...managed.torrent.wires]) wire.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 0)); // the wires report their close: sessions release channels
+    for (const managed of this.#torrents.values()) {
+      managed.hooks?.destroy();
+      managed.hooks = null;
+      await this.#saver.saveNow(managed);
+    }
+    const client = this.#client;
+    this.#client = null;
+    if (client) await new Promise<void>((resolve) => client.destroy(() => resolve()));
   }
 
   #log(level: 'info' | 'warn' | 'error', message: string): void {

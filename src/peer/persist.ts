@@ -38,7 +38,21 @@ export function isTorrentRecord(value: unknown): value is TorrentRecord {
   );
 }
 
-export class PeerStorage {
+/** The peer's records wherever it runs: PeerStorage here (IndexedDB + OPFS journal), SQLite in a Node peer. */
+export interface PeerStore {
+  loadTorrents(): Promise<TorrentRecord[]>;
+  saveTorrent(record: TorrentRecord): Promise<void>;
+  updateTorrent(info_hash: string, patch: Partial<Pick<TorrentRecord, 'bitfield' | 'speed' | 'money'>>): Promise<void>;
+  deleteTorrent(info_hash: string): Promise<void>;
+  /** Channel states, as the JSON forms channel-payer-json.ts / channel-payee-json.ts define; undefined if absent or corrupt. */
+  loadChannel(key: string): Promise<unknown>;
+  loadChannels(prefix: string): Promise<Array<[string, unknown]>>;
+  /** Resolves once the record is durable: a payer state is saved before its payment leaves. */
+  saveChannel(key: string, json: unknown): Promise<void>;
+  deleteChannel(key: string): Promise<void>;
+}
+
+export class PeerStorage implements PeerStore {
   readonly #torrents: UseStore;
   readonly #channels: UseStore;
   #journal: ChannelJournal | null = null;

@@ -10,7 +10,7 @@ import type { Budget } from '../protocol/channel-payer.ts';
 import type { Units } from '../protocol/money.ts';
 import { LedgerApiError, LedgerClient } from '../wallet/ledger-client.ts';
 import { BanList } from '../protocol/bans.ts';
-import type { PeerStorage } from './persist.ts';
+import type { PeerStore } from './persist.ts';
 import type { PeerEvent, SpeedSettings, WalletEvent } from './rpc-schema.ts';
 import type { SpeedExtension } from './speed-extension.ts';
 import type { Wire } from './wire.ts';
@@ -68,9 +68,9 @@ export class SpeedContext {
    */
   wireTaps: ReadonlyArray<(wire: Wire, ext: SpeedExtension) => void> = [];
   /** Where channel states are saved; the engine opens it at init. */
-  storageSource: () => PeerStorage | null = () => null;
+  storageSource: () => PeerStore | null = () => null;
 
-  get storage(): PeerStorage | null {
+  get storage(): PeerStore | null {
     return this.storageSource();
   }
 

@@ -1,16 +1,16 @@
 // Saves a torrent's record as it changes: the verified-pieces bitfield a reload may trust and the money record
 // (torrent-money.ts). Changes while downloading are coalesced into one IndexedDB write per SAVE_DELAY_MS; a change of
 // money, or the download finishing, is saved at once.
-import type { PeerStorage } from './persist.ts';
+import type { PeerStore } from './persist.ts';
 import { resumableBitfield, type ManagedTorrent } from './torrent-view.ts';
 
 /** Bitfield and money are saved at most this often while they change (at once when money moves or the torrent is done). */
 export const SAVE_DELAY_MS = 500;
 
 export class TorrentSaver {
-  readonly #storage: () => PeerStorage | null;
+  readonly #storage: () => PeerStore | null;
 
-  constructor(storage: () => PeerStorage | null) {
+  constructor(storage: () => PeerStore | null) {
     this.#storage = storage;
   }
 
@@ -25,6 +25,12 @@ export class TorrentSaver {
       if (managed.torrent.destroyed) return;
       void this.#storage()?.updateTorrent(managed.torrent.infoHash, { bitfield: resumableBitfield(managed), money: managed.money.toRecord() });
     }, delay_ms);
+  }
+
+  /** Saves at once (a stop): a save still pending is replaced by this one. */
+  async saveNow(managed: ManagedTorrent): Promise<void> {
+    this.cancel(managed);
+    await this.#storage()?.updateTorrent(managed.torrent.infoHash, { bitfield: resumableBitfield(managed), money: managed.money.toRecord() });
   }
 
   cancel(managed: ManagedTorrent): void {

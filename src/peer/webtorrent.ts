@@ -71,6 +71,8 @@ export interface Torrent {
 
 export interface AddOptions {
   announce?: string[];
+  /** Node build: the folder its file-system store reads and writes under. */
+  path?: string;
   store?: ChunkStoreConstructor;
   storeCacheSlots?: number;
   bitfield?: Uint8Array;
@@ -100,7 +102,8 @@ export interface WebTorrentClient {
   readonly peerId: string;
   readonly torrents: Torrent[];
   add(torrentId: string | Uint8Array, options: AddOptions, onTorrent?: (torrent: Torrent) => void): Torrent;
-  seed(input: File[] | Blob[], options: AddOptions, onSeed?: (torrent: Torrent) => void): Torrent;
+  /** Files or blobs; in webtorrent's Node build also a file or folder path, seeded in place. */
+  seed(input: File[] | Blob[] | string, options: AddOptions, onSeed?: (torrent: Torrent) => void): Torrent;
   get(torrentId: string): Promise<Torrent | null>;
   remove(torrentId: string | Torrent, options?: { destroyStore?: boolean }, callback?: (error: Error | null) => void): Promise<void>;
   destroy(callback?: (error: Error | null) => void): void;

@@ -1,5 +1,6 @@
 // Entry of the peer's module worker: answers the UI's RPC (rpc-schema.ts) with the engine. Started by client.ts.
 import { PeerEngine } from './engine.ts';
+import { browserPlatform } from './platform-browser.ts';
 import { RpcServer, type Endpoint } from './rpc.ts';
 import { SEED_TIMEOUT_MS } from './rpc-schema.ts';
 import { installSpeed } from './speed-install.ts';
@@ -8,7 +9,7 @@ import { filePieces, openStream, type TorrentLookup } from '../stream/serve/work
 
 const scope = self as unknown as Endpoint;
 let server: RpcServer | null = null;
-const engine = new PeerEngine((event) => server?.emit(event));
+const engine = new PeerEngine((event) => server?.emit(event), browserPlatform());
 const speed = installSpeed(engine, (event) => server?.emit(event));
 /** Streaming finds its torrent here; src/stream knows nothing of the engine. */
 const torrentOf: TorrentLookup = (info_hash) => engine.torrents.get(info_hash)?.torrent;

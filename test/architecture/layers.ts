@@ -39,7 +39,10 @@ export const LAYERS: readonly Layer[] = [
   { dir: 'tron', may_import: [], packages: [...NOBLE, 'node:', 'hono', '@hono/node-server', 'tronweb'] },
   { dir: 'exchange', may_import: ['protocol', 'ledger'], packages: [...NOBLE, 'node:', 'hono', 'better-sqlite3', 'pg', 'tronweb'] },
   { dir: 'server', may_import: ['protocol', 'ledger', 'tracker', 'tron', 'exchange'], packages: ['node:', 'hono', '@hono/node-server', 'bittorrent-tracker'] },
-  { dir: 'cli', may_import: ['protocol', 'widget', 'wallet', 'services'], packages: ['node:', '@playwright/test'] },
+  // A Seedpay peer in Node (npm run provide): the worker's engine and Speed on webtorrent's Node build, WebRTC from
+  // @roamhq/wrtc (its module hooks live in node-peer/runtime/*.mjs), records in SQLite, the wallet's key file.
+  { dir: 'node-peer', may_import: ['protocol', 'wallet', 'peer'], packages: ['node:', 'webtorrent', '@roamhq/wrtc', 'better-sqlite3'] },
+  { dir: 'cli', may_import: ['protocol', 'widget', 'wallet', 'services', 'node-peer'], packages: ['node:', '@playwright/test'] },
 ];
 
 /**
@@ -48,7 +51,7 @@ export const LAYERS: readonly Layer[] = [
  */
 export const PUBLIC_FILES: Readonly<Record<string, readonly string[]>> = {
   // The peer is reached through its client only (the worker, the RPC and its schema stay behind it).
-  peer: ['peer/client.ts'],
+  peer: ['peer/client.ts', 'peer/host.ts'],
   // The vault, its rules and key files; the signed ledger client (the peer's too); the airdrop solver's worker.
   wallet: ['wallet/index.ts', 'wallet/ledger-client.ts', 'wallet/airdrop-solver.ts'],
   // The app shows the widget's embed snippet.

@@ -1,0 +1,122 @@
+// A Seedpay peer in Node: the worker's engine and Speed (the same PeerEngine, SpeedContext and paid-session core)
+// on webtorrent's Node build — WebRTC to browsers through @roamhq/wrtc, TCP and uTP to ordinary BitTorrent clients —
+// with the wallet's payment key from its encrypted key file. What `npm run provide` runs.
+import { dirname } from 'node:path';
+import { PeerEngine, DEFAULT_SPEED_SETTINGS, installSpeed, type InitParams, type PeerEvent, type SpeedSettings, type TorrentDetail, type TorrentInfo, type SpeedControl } from '../peer/host.ts';
+import type { PaymentKey } from '../wallet/index.ts';
+import { nodePlatform, type NodePlatform } from './platform.ts';
+
+/** A stop waits this long for the ledger to settle the channels it is closing. */
+export const STOP_CLOSE_WAIT_MS = 15_000;
+/** Metadata of a magnet from peers may take this long. */
+const MAGNET_TIMEOUT_MS = 10 * 60_000;
+
+export interface NodePeerOptions {
+  readonly profile: string;
+  /** Ledger API base (…/ledger); null runs without payments. */
+  readonly ledger_url: string | null;
+  /** Trackers every torrent announces to: ws(s) for browsers, http(s)/udp for ordinary clients. */
+  readonly tracker_urls: readonly string[];
+  readonly torrent_port: number;
+  readonly key: PaymentKey | null;
+  readonly speed?: Partial<SpeedSettings>;
+  readonly onEvent?: (event: PeerEvent) => void;
+}
+
+export interface Network {
+  readonly webrtc: number;
+  readonly tcp: number;
+  readonly utp: number;
+}
+
+export class NodePeer {
+  readonly #engine: PeerEngine;
+  readonly #speed: SpeedControl;
+  readonly #platform: NodePlatform;
+  /** Payee channels that received a payment and are not closed yet: what a clean stop waits for. */
+  readonly #unsettled = new Set<string>();
+  #settled = () => {};
+
+  private constructor(options: NodePeerOptions) {
+    this.#platform = nodePlatform({ profile: options.profile, torrent_port: options.torrent_port });
+    const emit = (event: PeerEvent) => {
+      if (event.type === 'wallet') this.#track(event.event);
+      options.onEvent?.(event);
+    };
+    this.#engine = new PeerEngine(emit, this.#platform);
+    this.#speed = installSpeed(this.#engine, emit);
+  }
+
+  static async start(options: NodePeerOptions): Promise<NodePeer> {
+    const peer = new NodePeer(options);
+    const params: InitParams = {
+      namespace: 'node',
+      tracker_urls: options.tracker_urls.slice(),
+      ledger_url: options.ledger_url,
+      speed: { ...DEFAULT_SPEED_SETTINGS, ...options.speed },
+      wallet: null,
+    };
+    // The worker's order: Speed configured and keyed before resumed torrents form their first wires.
+    peer.#speed.configure(params);
+    if (options.key) await peer.#speed.setWallet(options.key.key, options.key.publicKey);
+    peer.peer_id = (await peer.#engine.init(params)).peer_id;
+    await peer.#speed.context.restore();
+    return peer;
+  }
+
+  peer_id = '';
+
+  /** The TCP/uTP port ordinary clients reach us on. */
+  get torrent_port(): number {
+    return this.#platform.client()?.torrentPort ?? 0;
+  }
+
+  /** Seeds a file or folder in place (pieces are read from where it is; nothing is copied). */
+  async seed(path: string, speed: boolean, name: string | null): Promise<TorrentInfo> {
+    const info = await this.#engine.seed(path, name, speed, null);
+    this.#platform.rememberDataDir(info.info_hash, dirname(path));
+    return info;
+  }
+
+  add(source: { kind: 'magnet'; uri: string } | { kind: 'torrent_file'; bytes: Uint8Array }, speed: boolean): Promise<TorrentInfo> {
+    return this.#engine.add(source, speed, MAGNET_TIMEOUT_MS);
+  }
+
+  list(): TorrentInfo[] {
+    return this.#engine.list();
+  }
+
+  status(info_hash: string): TorrentDetail {
+    return this.#engine.statusOf(info_hash);
+  }
+
+  /** Connected peers of a torrent per network: browsers over WebRTC, ordinary clients over TCP or uTP. */
+  networks(info_hash: string): Network {
+    const wires = this.#engine.torrents.get(info_hash)?.torrent.wires ?? [];
+    const count = (types: readonly string[]) => wires.filter((w) => types.includes(w.type)).length;
+    return { webrtc: count(['webrtc']), tcp: count(['tcpIncoming', 'tcpOutgoing']), utp: count(['utpIncoming', 'utpOutgoing']) };
+  }
+
+  #track(event: Extract<PeerEvent, { type: 'wallet' }>['event']): void {
+    if (event.kind === 'payment_received') this.#unsettled.add(event.channel_id);
+    if (event.kind === 'channel_closed') this.#unsettled.delete(event.channel_id);
+    if (this.#unsettled.size === 0) this.#settled();
+  }
+
+  /**
+   * A clean stop: every connection ends, the channels our requesters paid into are closed on the ledger with the
+   * best state they signed (waiting up to STOP_CLOSE_WAIT_MS), records are saved, the client and store close.
+   * Returns the channels still unsettled (their states are saved: the next start closes them).
+   */
+  async stop(): Promise<number> {
+    const settled = new Promise<void>((done) => {
+      this.#settled = done;
+      if (this.#unsettled.size === 0) done();
+    });
+    await this.#engine.stop();
+    await Promise.race([settled, new Promise((done) => setTimeout(done, STOP_CLOSE_WAIT_MS))]);
+    const left = this.#unsettled.size;
+    this.#platform.close();
+    return left;
+  }
+}

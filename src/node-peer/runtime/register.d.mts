@@ -1,0 +1,2 @@
+// register.mjs runs for its effect (installing module hooks) and exports nothing.
+export {};
