@@ -1,6 +1,7 @@
 // A Seedpay peer in Node: the worker's engine and Speed (the same PeerEngine, SpeedContext and paid-session core)
 // on webtorrent's Node build — WebRTC to browsers through @roamhq/wrtc, TCP and uTP to ordinary BitTorrent clients —
 // with the wallet's payment key from its encrypted key file. What `npm run provide` runs.
+import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { PeerEngine, DEFAULT_SPEED_SETTINGS, installSpeed, type InitParams, type PeerEvent, type SpeedSettings, type TorrentDetail, type TorrentInfo, type SpeedControl } from '../peer/host.ts';
 import type { PaymentKey } from '../wallet/index.ts';
@@ -48,7 +49,9 @@ export class NodePeer {
   }
 
   static async start(options: NodePeerOptions): Promise<NodePeer> {
-    const peer = new NodePeer(options);
+    // A concrete port before any torrent starts: webtorrent announces the port it has when a torrent is added, and
+    // with 0 ("any") that is 0 until its server is listening — ordinary clients could never connect to us.
+    const peer = new NodePeer({ ...options, torrent_port: options.torrent_port || (await freeTcpPort()) });
     const params: InitParams = {
       namespace: 'node',
       tracker_urls: options.tracker_urls.slice(),
@@ -119,4 +122,16 @@ export class NodePeer {
     this.#platform.close();
     return left;
   }
+}
+
+/** A TCP port free on every interface right now (the OS picks it). */
+function freeTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

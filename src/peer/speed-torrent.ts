@@ -100,9 +100,10 @@ export class SpeedTorrent implements TorrentHooks {
     return [...this.#wires.values()].flatMap((s) => (s.requester ? [s.requester] : []));
   }
 
+  /** Bytes still wanted; 0 before metadata (a magnet's length is unknown until then: nothing to bid for yet). */
   #remainingBytes(): number {
     const t = this.#m.torrent;
-    return t.done ? 0 : Math.max(0, Math.floor(t.length - t.downloaded));
+    return t.done || !t.ready ? 0 : Math.max(0, Math.floor(t.length - t.downloaded));
   }
 
   #pieceBytes = (index: number): number => {
