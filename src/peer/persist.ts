@@ -129,7 +129,7 @@ export class PeerStorage implements PeerStore {
     return out;
   }
 
-  /** Resolves once the record is saved: in the journal that is before this returns (a flushed append). */
+  /** Resolves once the record is saved: in the journal, written before this returns (fsync follows within a second). */
   saveChannel(key: string, json: unknown): Promise<void> {
     if (!this.#journal) return set(key, JSON.stringify(json), this.#channels);
     try {
