@@ -120,7 +120,7 @@ function transition(s: PayeeState, e: PayeeEvent, now_ms: number): PayeeStep {
  * up the escrow and the channel retired in the same step — the state it is now closing with.
  */
 export function acceptedPayment(before: PayeeState, after: PayeeState): SignedPaymentState | null {
-  if (earnedUnits(after) <= earnedUnits(before)) return null;
+  if (after === before || earnedUnits(after) <= earnedUnits(before)) return null; // most steps change nothing
   if (after.channel) return after.channel.last;
   const retired = before.channel?.channel_id;
   return after.closing.findLast((c) => c.channel_id === retired) ?? null;

@@ -9,9 +9,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { formatBtt } from '../../src/protocol/money.ts';
-import { Children, infoHashOf, run, startOpentracker, startTransmission } from './legacy-helpers.ts';
-import { auditHolds, baseUrl, openLab, providerOptions, requesterOptions, seed, walletEvents, waitForWallet } from './peer-helpers.ts';
+import { infoHashOf, startOpentracker, startTransmission } from './legacy-helpers.ts';
+import {
+  auditHolds, baseUrl, expectSettledOnStop, openLab, providerOptions, requesterOptions, seed, signedTotal, walletEvents, waitForWallet,
+} from './peer-helpers.ts';
+import { Children, providerKeyOf, run, spawnProvider } from './process-helpers.ts';
 
 const seedpayTracker = () => `${baseUrl().replace(/^http/, 'ws')}/announce`;
 
@@ -37,13 +39,10 @@ test('a browser buys a file that only a legacy client has, through the Node brid
     await transmission.waitComplete(30_000);
 
     // The bridge: the Node provider, given only the .torrent (its tracker is opentracker) and the Seedpay server.
-    const bridge = children.spawn(process.execPath, [
-      '--import', 'tsx', 'src/cli/provide.ts', '--server', baseUrl(), '--profile', join(dir, 'bridge'), '--new-wallet',
-      '--reserve', '50', '--interval', '1', torrentFile,
-    ], { ...process.env, SEEDPAY_PASSWORD: 'bridge password 1' });
+    const bridge = spawnProvider(children, baseUrl(), join(dir, 'bridge'), 'bridge password 1', ['--reserve', '50', torrentFile]);
     bridgeOut = bridge.out;
     await expect.poll(() => /peers \d+ WebRTC \+ [1-9]\d* TCP/.test(bridge.out()), { timeout: 60_000 }).toBe(true);
-    const providerKey = /payment key ([0-9a-f]{64})/.exec(bridge.out())?.[1] as string;
+    const providerKey = providerKeyOf(bridge);
 
     const requester = await openLab(browser, requesterOptions('bridge-requester'));
     const magnet = `magnet:?xt=urn:btih:${infoHash}&tr=${encodeURIComponent(seedpayTracker())}`;
@@ -52,19 +51,10 @@ test('a browser buys a file that only a legacy client has, through the Node brid
     await requester.page.evaluate((h) => window.seedpayLab.waitDone(h, 150_000), torrent.info_hash);
     expect(await requester.page.evaluate((h) => window.seedpayLab.digest(h), torrent.info_hash)).toBe(createHash('sha256').update(content).digest('hex'));
 
-    const signed = new Map<string, bigint>();
-    for (const e of await walletEvents(requester, 'payment_sent')) {
-      const amount = BigInt(String(e.amount_units));
-      if (amount > (signed.get(String(e.channel_id)) ?? 0n)) signed.set(String(e.channel_id), amount);
-    }
     expect((await walletEvents(requester, 'channel_opened')).every((e) => e.payee === providerKey)).toBe(true);
-    const totalSigned = [...signed.values()].reduce((a, b) => a + b, 0n);
-    expect(totalSigned).toBeGreaterThan(0n);
-    await expect.poll(() => [...bridge.out().matchAll(/earned ([\d.,]+) BTT/g)].at(-1)?.[1] ?? '', { timeout: 30_000 }).toBe(formatBtt(totalSigned));
-    bridge.child.kill('SIGINT');
-    expect(await bridge.exited).toBe(0);
-    const account = (await (await fetch(`${baseUrl()}/ledger/accounts/${providerKey}`)).json()) as { balance_units: string };
-    expect(BigInt(account.balance_units)).toBe(totalSigned);
+    const total = await signedTotal(requester);
+    expect(total).toBeGreaterThan(0n);
+    await expectSettledOnStop(bridge, providerKey, total);
     await auditHolds(requester);
     await requester.context.close();
   } finally {
@@ -95,10 +85,8 @@ test('a file a browser shares reaches a legacy client through the Node bridge (W
 
     // The bridge joins from the magnet (the browser's tracker) and also announces to the legacy tracker, which
     // tells it where transmission is.
-    const bridge = children.spawn(process.execPath, [
-      '--import', 'tsx', 'src/cli/provide.ts', '--server', baseUrl(), '--profile', join(dir, 'bridge'), '--new-wallet',
-      '--tracker', announce, '--interval', '1', `magnet:?xt=urn:btih:${shared.info_hash}&tr=${encodeURIComponent(seedpayTracker())}`,
-    ], { ...process.env, SEEDPAY_PASSWORD: 'bridge password 2' });
+    const magnet = `magnet:?xt=urn:btih:${shared.info_hash}&tr=${encodeURIComponent(seedpayTracker())}`;
+    const bridge = spawnProvider(children, baseUrl(), join(dir, 'bridge'), 'bridge password 2', ['--tracker', announce, magnet]);
     bridgeOut = bridge.out;
     await transmission.waitComplete(120_000);
     const name = /Name:\s*(.+)/.exec(run('transmission-show', [torrentFile]))?.[1]?.trim() as string;

@@ -1,49 +1,11 @@
 // Real legacy BitTorrent software for the bridge's specs, on loopback only: Debian's opentracker (built with a
 // whitelist: the info hashes are given at start) and transmission-daemon (DHT, LPD, PEX, uTP and port mapping off,
 // RPC on loopback), each on free ports in a throwaway folder, killed at the end.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { expect } from '@playwright/test';
-
-export const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-
-export function run(command: string, args: string[]): string {
-  const result = spawnSync(command, args, { encoding: 'utf8' });
-  if (result.error || result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.error?.message ?? result.stderr}`);
-  return result.stdout;
-}
-
-export interface Spawned {
-  readonly child: ChildProcess;
-  out(): string;
-  readonly exited: Promise<number | null>;
-}
-
-/** Child processes of one spec: spawned with captured output, all killed by stopAll. */
-export class Children {
-  readonly #all: ChildProcess[] = [];
-
-  spawn(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Spawned {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    this.#all.push(child);
-    return { child, out: () => out, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
-  }
-
-  stopAll(): void {
-    for (const child of this.#all) if (child.exitCode === null) child.kill('SIGKILL');
-  }
-}
+import { freePort, run, type Children } from './process-helpers.ts';
 
 export async function startOpentracker(children: Children, dir: string, info_hashes: string[]): Promise<string> {
   mkdirSync(dir, { recursive: true });

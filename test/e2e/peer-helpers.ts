@@ -2,6 +2,7 @@
 // IndexedDB and Web Locks, like a separate browser), boot the worker peer there, and read what it reported.
 import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import type { LabStartOptions, LabTorrent } from '../../src/lab/handle.ts';
+import { formatBtt } from '../../src/protocol/money.ts';
 
 export interface LabTab {
   context: BrowserContext;
@@ -90,4 +91,31 @@ export function sum(events: WalletEventJson[], field: string): bigint {
 export async function auditHolds(tab: LabTab): Promise<void> {
   const report = await tab.page.evaluate(() => window.seedpayLab.audit());
   expect(report.ok, JSON.stringify(report).slice(0, 500)).toBe(true);
+}
+
+/** The highest cumulative amount per channel among payment events (`payment_sent` or `payment_received`). */
+export function highestPerChannel(events: WalletEventJson[]): Map<string, bigint> {
+  const highest = new Map<string, bigint>();
+  for (const e of events) {
+    const amount = BigInt(String(e.amount_units));
+    if (amount > (highest.get(String(e.channel_id)) ?? 0n)) highest.set(String(e.channel_id), amount);
+  }
+  return highest;
+}
+
+/** What a requester signed in all: the sum over its channels of the highest state it sent. */
+export async function signedTotal(tab: LabTab): Promise<bigint> {
+  return [...highestPerChannel(await walletEvents(tab, 'payment_sent')).values()].reduce((a, b) => a + b, 0n);
+}
+
+/**
+ * A Node provider (`npm run provide`) accepted every state the requester signed — its status line shows them all
+ * earned — and Ctrl-C settles exactly those: it exits 0 and its ledger balance equals `total_signed`.
+ */
+export async function expectSettledOnStop(provider: { child: { kill(signal: NodeJS.Signals): boolean }; out(): string; exited: Promise<number | null> }, provider_key: string, total_signed: bigint): Promise<void> {
+  await expect.poll(() => [...provider.out().matchAll(/earned ([\d.,]+) BTT/g)].at(-1)?.[1] ?? '', { timeout: 30_000 }).toBe(formatBtt(total_signed));
+  provider.child.kill('SIGINT');
+  expect(await provider.exited).toBe(0);
+  const account = (await (await fetch(`${baseUrl()}/ledger/accounts/${provider_key}`)).json()) as { balance_units: string };
+  expect(BigInt(account.balance_units)).toBe(total_signed);
 }

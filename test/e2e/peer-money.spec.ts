@@ -4,7 +4,7 @@
 // channels; bytes from the legacy connection are never counted as paid; another reload changes nothing.
 import { expect, test } from '@playwright/test';
 import {
-  add, auditHolds, openLab, providerOptions, requesterOptions, seed, walletEvents, RESERVE_UNITS_PER_KIB, type LabTab,
+  add, auditHolds, highestPerChannel, openLab, providerOptions, requesterOptions, seed, walletEvents, RESERVE_UNITS_PER_KIB, type LabTab,
 } from './peer-helpers.ts';
 
 const MiB = 1024 * 1024;
@@ -44,11 +44,7 @@ test('paid and free figures survive a reload and a Speed switch, and equal the s
   // The signed states the provider accepted, per channel, and the ledger's close of each of those channels.
   const requesterKey = await requester.page.evaluate(() => window.seedpayLab.paymentKey());
   const received = (await walletEvents(provider, 'payment_received')).filter((e) => e.info_hash === seeded.info_hash);
-  const accepted = new Map<string, bigint>();
-  for (const e of received) {
-    const amount = BigInt(String(e.amount_units));
-    if (amount > (accepted.get(String(e.channel_id)) ?? 0n)) accepted.set(String(e.channel_id), amount);
-  }
+  const accepted = highestPerChannel(received);
   let settled = 0n;
   for (const channel_id of accepted.keys()) {
     await expect.poll(async () => (await provider.page.evaluate((id) => window.seedpayLab.channel(id), channel_id)).state, { timeout: 60_000 })

@@ -148,8 +148,8 @@ function onOffer(s: RequesterState, o: ProxyOffer, now_ms: number): RequesterSte
   if (o.etag?.startsWith('W/') !== false && o.last_modified === null) {
     return end({ ...s, job }, 'Stopped', { kind: 'bad_offer', code: 'no_validator' }, [...effects, done(s, 'stopped')]);
   }
-  const todo = missing(job);
-  if (todo.length === 0) return end({ ...s, job }, 'Done', null, [...effects, done(s, 'complete'), { type: 'finished' }]);
+  const wanted = missing(job);
+  if (wanted.length === 0) return end({ ...s, job }, 'Done', null, [...effects, done(s, 'complete'), { type: 'finished' }]);
   const payer = createPayer(s.payer_key, job.chunk_size, chunkCount(job));
   const next: RequesterState = { ...s, job, payer, provider_key: o.payee_key, phase: 'WaitingForChannel' };
   const bid: PayerEvent = {

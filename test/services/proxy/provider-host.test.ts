@@ -2,17 +2,15 @@
 // payment lost lingers with its channel open; another payer's copy of that payment and its `done` change nothing;
 // the same payer's reconnect re-sends it, and the earlier session is paid and closes at once.
 import { afterEach, describe, expect, it } from 'vitest';
-import { nobleVerify, publicKeyFromHex, type PublicKeyHex } from '../../../src/protocol/ed25519.ts';
-import { encodePaymentState, signPaymentState, type SignedPaymentState } from '../../../src/protocol/payment-state.ts';
+import type { PublicKeyHex } from '../../../src/protocol/ed25519.ts';
+import { signPaymentState, type SignedPaymentState } from '../../../src/protocol/payment-state.ts';
 import { fromJSON, toJSON } from '../../../src/services/proxy/chunk-record.ts';
 import type { JobId } from '../../../src/services/proxy/job-request.ts';
-import { proxyExtension, type ProxyExtension } from '../../../src/services/proxy/proxy-extension.ts';
-import { ProviderHost } from '../../../src/services/proxy/provider-host.ts';
 import { RequesterShell } from '../../../src/services/proxy/requester-shell.ts';
 import type { RequesterState } from '../../../src/services/proxy/requester-session.ts';
-import { safeFetch } from '../../../src/services/proxy/safe-fetch.ts';
+import { memoryHost } from './host-harness.ts';
 import { startOrigin, type Origin } from './origin.ts';
-import { jobId, LIMITS, party, ProxyLedger, type Party } from './proxy-harness.ts';
+import { jobId, party, ProxyLedger } from './proxy-harness.ts';
 
 const CHUNK = 2048;
 const alice = party(11);
@@ -25,51 +23,7 @@ afterEach(async () => {
   origin = null;
 });
 
-interface Peer {
-  readonly ext: ProxyExtension;
-  alive: boolean;
-}
-
-function setup(o: Origin, ledger: ProxyLedger) {
-  const peers = new Map<string, Peer>();
-  const host: ProviderHost = new ProviderHost({
-    signer: provider.signer, limits: LIMITS,
-    transport: {
-      send: (id, bytes) => queueMicrotask(() => {
-        const p = peers.get(id);
-        if (p?.alive) p.ext.onMessage(bytes);
-      }),
-      drop: (id) => cut(id),
-    },
-    fetch: (url, opts) => safeFetch(url, { ...opts, allow: [o.allow_entry] }),
-    ledgerChannel: async (id) => ledger.channels.get(id) ?? null,
-    verify: async (p, key, context) => nobleVerify(p.signature, encodePaymentState(p, context), publicKeyFromHex(key)),
-    close: async (s) => ledger.close(s),
-    now: () => Date.now(),
-  });
-  const cut = (id: string): void => {
-    const p = peers.get(id);
-    if (!p?.alive) return;
-    p.alive = false;
-    host.closed(id);
-  };
-  let next = 1;
-  /** A requester's wire to the host: its extension, handshaken both ways. */
-  const connect = (who: Party): { id: string; ext: ProxyExtension } => {
-    const id = String(next++);
-    const Ext = proxyExtension({ role: 'requester', payment_pk: who.key });
-    const ext = new Ext({
-      destroyed: false, extendedHandshake: {},
-      extended: (_n, bytes) => queueMicrotask(() => peers.get(id)?.alive && host.message(id, bytes)),
-      destroy: () => cut(id),
-    });
-    peers.set(id, { ext, alive: true });
-    ext.onExtendedHandshake({ sp_proxy: { v: 1, role: 'provider', pk: provider.key } });
-    host.hello(id, { sp_proxy: { v: 1, role: 'requester', pk: who.key } });
-    return { id, ext };
-  };
-  return { host, connect, cut };
-}
+const setup = (o: Origin, ledger: ProxyLedger) => memoryHost(provider, o, ledger);
 
 describe('provider host', () => {
   it('routes a re-sent payment only to the same payer\'s earlier session, which then closes', async () => {

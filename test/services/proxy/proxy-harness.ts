@@ -3,7 +3,8 @@
 // an origin held in memory whose version can change. Links can drop after any number of frames.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { createNobleSigner, nobleVerify, publicKeyFromHex, toPublicKeyHex, type PublicKeyHex, type Signer } from '../../../src/protocol/ed25519.ts';
+import { nobleVerify, publicKeyFromHex, type PublicKeyHex } from '../../../src/protocol/ed25519.ts';
+import type { Party } from '../../protocol/channel-harness.ts';
 import type { Units } from '../../../src/protocol/money.ts';
 import { encodePaymentState, signPaymentState, type ChannelId, type SessionContext, type SignedPaymentState } from '../../../src/protocol/payment-state.ts';
 import type { LedgerChannel } from '../../../src/protocol/channel-payee.ts';
@@ -14,15 +15,8 @@ import { decodeFrame, encodeFrame, type ProxyFrame } from '../../../src/services
 import { crankProvider, createProvider, LINGER_MS, type ProviderEvent, type ProviderState } from '../../../src/services/proxy/provider-session.ts';
 import { crankRequester, startRequester, type RequesterEffect, type RequesterEvent, type RequesterState } from '../../../src/services/proxy/requester-session.ts';
 
-export interface Party {
-  readonly signer: Signer;
-  readonly key: PublicKeyHex;
-}
-
-export function party(seed: number): Party {
-  const signer = createNobleSigner(new Uint8Array(32).fill(seed & 0xff));
-  return { signer, key: toPublicKeyHex(signer.publicKey) };
-}
+// The channel machines' test parties: a proxy job is paid by the same payer and payee machines.
+export { party, type Party } from '../../protocol/channel-harness.ts';
 
 export class ProxyLedger {
   readonly channels = new Map<ChannelId, LedgerChannel & { context: SessionContext; closed_units: Units | null }>();

@@ -2,14 +2,12 @@
 // a wire cut with a payment lost, and a "reload" (a new client on the same store) resume the job to the end; the
 // bytes match and the ledger settles exactly what was signed.
 import { afterEach, describe, expect, it } from 'vitest';
-import { nobleVerify, publicKeyFromHex, type PublicKeyHex } from '../../../src/protocol/ed25519.ts';
-import { encodePaymentState, signPaymentState } from '../../../src/protocol/payment-state.ts';
-import { proxyExtension, type ProxyExtension } from '../../../src/services/proxy/proxy-extension.ts';
-import { ProviderHost } from '../../../src/services/proxy/provider-host.ts';
+import type { PublicKeyHex } from '../../../src/protocol/ed25519.ts';
+import { signPaymentState } from '../../../src/protocol/payment-state.ts';
 import { RequesterClient, type ProxyJobStore, type StoredJob } from '../../../src/services/proxy/requester-client.ts';
-import { safeFetch } from '../../../src/services/proxy/safe-fetch.ts';
+import { memoryHost } from './host-harness.ts';
 import { startOrigin, type Origin } from './origin.ts';
-import { jobId, LIMITS, party, ProxyLedger } from './proxy-harness.ts';
+import { jobId, party, ProxyLedger } from './proxy-harness.ts';
 
 const CHUNK = 2048;
 const user = party(21);
@@ -43,41 +41,10 @@ describe('requester client', () => {
     origin = await startOrigin(file, '"r1"');
     const o = origin;
     const ledger = new ProxyLedger();
-    const links = new Map<string, { ext: ProxyExtension; alive: boolean; client: RequesterClient }>();
-    const host: ProviderHost = new ProviderHost({
-      signer: provider.signer, limits: LIMITS,
-      transport: {
-        send: (id, bytes) => queueMicrotask(() => {
-          const l = links.get(id);
-          if (l?.alive) l.ext.onMessage(bytes);
-        }),
-        drop: (id) => cut(id),
-      },
-      fetch: (url, opts) => safeFetch(url, { ...opts, allow: [o.allow_entry] }),
-      ledgerChannel: async (id) => ledger.channels.get(id) ?? null,
-      verify: async (p, key, context) => nobleVerify(p.signature, encodePaymentState(p, context), publicKeyFromHex(key)),
-      close: async (s) => ledger.close(s),
-      now: () => Date.now(),
-    });
-    const cut = (id: string): void => {
-      const l = links.get(id);
-      if (!l?.alive) return;
-      l.alive = false;
-      host.closed(id);
-      l.client.wireClosed(l.ext);
-    };
-    let next = 1;
+    const { host, connect: link, cut } = memoryHost(provider, o, ledger);
     let ids = 100;
     const connect = (client: RequesterClient): string => {
-      const id = String(next++);
-      const ext = new (proxyExtension({ role: 'requester', payment_pk: user.key }))({
-        destroyed: false, extendedHandshake: {},
-        extended: (_n, bytes) => queueMicrotask(() => links.get(id)?.alive && host.message(id, bytes)),
-        destroy: () => cut(id),
-      });
-      links.set(id, { ext, alive: true, client });
-      ext.onExtendedHandshake({ sp_proxy: { v: 1, role: 'provider', pk: provider.key } });
-      host.hello(id, { sp_proxy: { v: 1, role: 'requester', pk: user.key } });
+      const { id, ext } = link(user, (cutExt) => client.wireClosed(cutExt));
       client.addProvider(provider.key, ext);
       return id;
     };
