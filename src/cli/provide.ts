@@ -2,11 +2,15 @@
 // both networks — browsers over WebRTC through the Seedpay tracker, ordinary BitTorrent clients over TCP/uTP through
 // the trackers a magnet or .torrent names — and sells upload to Speed requesters through the same auction and
 // paid-session core as the app. Its key is the app's encrypted key file; it prints a status line until Ctrl-C, then
-// closes the channels it was paid through.
+// closes the channels it was paid through. With --bid it also buys: a Speed requester paying per piece for what it
+// downloads (funded, once per key, by the ledger's airdrop: --claim-airdrop).
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBtt } from '../protocol/money.ts';
+
+/** A new requester's spend cap per torrent when --cap is not given: the app's default (peer/settings.ts), 50 BTT. */
+const DEFAULT_CAP_UNITS = 50_000_000n;
 
 const USAGE = `usage: npm run provide -- [options] <file|folder|magnet|file.torrent> […]
 
@@ -22,6 +26,12 @@ options:
   --port <n>           TCP/uTP port for ordinary clients (default 0: any free port)
   --reserve <units>    lowest price accepted, in base units per KiB (default 1)
   --no-speed           run as a plain BitTorrent peer (no payments)
+  --bid                also buy: bid for pieces of the torrents joined and pay per piece (Speed requester)
+  --max-price <units>  the highest price bid, in base units per KiB (default: no cap; the bid follows balance)
+  --cap <units>        the most spent per torrent, in base units (default ${DEFAULT_CAP_UNITS}: 50 BTT)
+  --claim-airdrop      fund the wallet with the ledger's airdrop first (proof of work solved here; once per key)
+  --no-webrtc          TCP/uTP only: no browsers (WebSocket trackers are not used)
+  --no-utp             no uTP: ordinary clients over TCP only
   --interval <s>       seconds between status lines (default 5)
 The key file's password is read from SEEDPAY_PASSWORD, or asked for on the terminal. SEEDPAY_VERBOSE=1 also prints
 the peer's info log and every payment event.`;
@@ -35,6 +45,12 @@ interface Options {
   port: number;
   reserve: bigint;
   speed: boolean;
+  bid: boolean;
+  max_price: bigint | null;
+  cap: bigint;
+  claim_airdrop: boolean;
+  webrtc: boolean;
+  utp: boolean;
   interval_s: number;
   inputs: string[];
 }
@@ -52,6 +68,12 @@ export function parseOptions(argv: string[]): Options | 'help' {
       port: { type: 'string', default: '0' },
       reserve: { type: 'string', default: '1' },
       'no-speed': { type: 'boolean', default: false },
+      bid: { type: 'boolean', default: false },
+      'max-price': { type: 'string' },
+      cap: { type: 'string', default: String(DEFAULT_CAP_UNITS) },
+      'claim-airdrop': { type: 'boolean', default: false },
+      'no-webrtc': { type: 'boolean', default: false },
+      'no-utp': { type: 'boolean', default: false },
       interval: { type: 'string', default: '5' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -62,6 +84,11 @@ export function parseOptions(argv: string[]): Options | 'help' {
   for (const t of values.tracker) if (!/^(https?|udp|wss?):\/\/[^/]+/.test(t)) throw new Error(`--tracker must be an http, udp or ws URL, not ${t}`);
   if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65535) throw new Error('--port must be 0..65535');
   if (!/^\d{1,19}$/.test(values.reserve)) throw new Error('--reserve must be a whole number of base units per KiB');
+  const maxPrice = values['max-price'];
+  if (maxPrice !== undefined && !/^\d{1,19}$/.test(maxPrice)) throw new Error('--max-price must be a whole number of base units per KiB');
+  if (!/^\d{1,19}$/.test(values.cap)) throw new Error('--cap must be a whole number of base units');
+  if (values['no-speed'] && (values.bid || values['claim-airdrop'])) throw new Error('--bid and --claim-airdrop need Speed (drop --no-speed)');
+  if (!values.bid && (maxPrice !== undefined || values.cap !== String(DEFAULT_CAP_UNITS))) throw new Error('--max-price and --cap only apply with --bid');
   const interval_s = Number(values.interval);
   if (!Number.isFinite(interval_s) || interval_s < 1) throw new Error('--interval must be at least 1 second');
   if (positionals.length === 0) throw new Error('name at least one file, folder, magnet or .torrent (see --help)');
@@ -75,6 +102,12 @@ export function parseOptions(argv: string[]): Options | 'help' {
     port: Number(values.port),
     reserve: BigInt(values.reserve),
     speed: !values['no-speed'],
+    bid: values.bid,
+    max_price: maxPrice === undefined ? null : BigInt(maxPrice),
+    cap: BigInt(values.cap),
+    claim_airdrop: values['claim-airdrop'],
+    webrtc: !values['no-webrtc'],
+    utp: !values['no-utp'],
     interval_s,
     inputs: positionals,
   };
@@ -118,13 +151,21 @@ async function main(): Promise<void> {
 
   const wallet = o.speed ? await openKeyFile(o.key_file, await password(), o.new_wallet) : null;
   if (wallet?.created) console.log(`created a new wallet in ${o.key_file} (encrypted; keep it and its password: they are the backup)`);
+  if (wallet && o.claim_airdrop) {
+    const [{ claimAirdrop }, { LedgerClient }] = await Promise.all([import('../node-peer/airdrop.ts'), import('../wallet/ledger-client.ts')]);
+    console.log('claiming the airdrop (solving its proof of work)…');
+    const claim = await claimAirdrop(new LedgerClient({ baseUrl: `${o.server}/ledger` }), wallet.session.paymentKey.signer);
+    console.log(claim.kind === 'claimed' ? `airdrop claimed: ${btt(claim.amount_units)}, balance ${btt(claim.balance_units)}` : `airdrop already claimed by this key; balance ${btt(claim.balance_units)}`);
+  }
   const peer = await NodePeer.start({
     profile: o.profile,
     ledger_url: o.speed ? `${o.server}/ledger` : null,
     tracker_urls: [serverTracker(o.server), ...o.trackers],
     torrent_port: o.port,
+    webrtc: o.webrtc,
+    utp: o.utp,
     key: wallet?.session.paymentKey ?? null,
-    speed: { reserve_units_per_kib: o.reserve, bidding: false },
+    speed: { reserve_units_per_kib: o.reserve, bidding: o.bid, max_price_units_per_kib: o.max_price, torrent_cap_units: o.cap },
     onEvent: (event) => {
       if (event.type === 'log' && (event.level !== 'info' || process.env.SEEDPAY_VERBOSE)) console.error(`${event.level}: ${event.message}`);
       if (event.type === 'torrent.error') console.error(`torrent ${event.info_hash}: ${event.message}`);
@@ -143,7 +184,7 @@ async function main(): Promise<void> {
           console.log(`hashing ${path} (${mib(statSync(path).isDirectory() ? 0 : statSync(path).size)})…`);
           return peer.seed(path, o.speed, null);
         })();
-    console.log(`${info.name}\n  info hash ${info.info_hash}\n  ${info.magnet_uri}`);
+    console.log(`${info.name}\n  info hash ${info.info_hash}, ${info.piece_count} pieces of ${info.piece_length / 1024} KiB\n  ${info.magnet_uri}`);
   }
 
   const timer = setInterval(() => {
@@ -154,7 +195,7 @@ async function main(): Promise<void> {
       console.log(
         `[${stamp}] ${t.name}: ${(status.progress * 100).toFixed(1)} %, peers ${n.webrtc} WebRTC + ${n.tcp} TCP + ${n.utp} uTP, ` +
         `down ${rate(status.download_speed)} up ${rate(status.upload_speed)}, uploaded ${mib(status.uploaded)}, ` +
-        `downloaded ${mib(status.paid_bytes)} paid + ${mib(status.free_bytes)} free, earned ${btt(status.earned_units)}`,
+        `downloaded ${mib(status.paid_bytes)} paid + ${mib(status.free_bytes)} free, paid ${btt(status.paid_units)}, earned ${btt(status.earned_units)}`,
       );
     }
   }, o.interval_s * 1000);

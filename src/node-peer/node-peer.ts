@@ -19,6 +19,9 @@ export interface NodePeerOptions {
   /** Trackers every torrent announces to: ws(s) for browsers, http(s)/udp for ordinary clients. */
   readonly tracker_urls: readonly string[];
   readonly torrent_port: number;
+  /** Networks besides TCP (default both on): browsers over WebRTC, ordinary clients over uTP. */
+  readonly webrtc?: boolean;
+  readonly utp?: boolean;
   readonly key: PaymentKey | null;
   readonly speed?: Partial<SpeedSettings>;
   readonly onEvent?: (event: PeerEvent) => void;
@@ -39,7 +42,12 @@ export class NodePeer {
   #settled = () => {};
 
   private constructor(options: NodePeerOptions) {
-    this.#platform = nodePlatform({ profile: options.profile, torrent_port: options.torrent_port });
+    this.#platform = nodePlatform({
+      profile: options.profile,
+      torrent_port: options.torrent_port,
+      webrtc: options.webrtc ?? true,
+      utp: options.utp ?? true,
+    });
     const emit = (event: PeerEvent) => {
       if (event.type === 'wallet') this.#track(event.event);
       options.onEvent?.(event);

@@ -13,6 +13,10 @@ export interface NodePlatformOptions {
   readonly profile: string;
   /** TCP/uTP port for ordinary peers; 0 picks a free one. */
   readonly torrent_port: number;
+  /** Browsers over WebRTC (through the WebSocket trackers); false leaves ws trackers unused. */
+  readonly webrtc: boolean;
+  /** uTP beside TCP for ordinary clients. */
+  readonly utp: boolean;
 }
 
 export interface NodePlatform extends PeerPlatform {
@@ -47,7 +51,9 @@ export function nodePlatform(options: NodePlatformOptions): NodePlatform {
       // The tracker client does the signalling (WebSocket trackers with wrtc; HTTP/UDP ones for TCP peers); DHT,
       // LSD and port mapping stay off: a provider announces where it is told to, on loopback in tests.
       client = new NodeWebTorrent({
-        tracker: { wrtc },
+        // wrtc false: bittorrent-tracker skips ws trackers, so no WebRTC peer is ever signalled.
+        tracker: { wrtc: options.webrtc ? wrtc : false },
+        utp: options.utp,
         dht: false,
         lsd: false,
         utPex: false,

@@ -14,6 +14,8 @@ export interface NodeWebTorrentClient extends WebTorrentClient {
 
 export interface NodeWebTorrentOptions extends WebTorrentOptions {
   torrentPort?: number;
+  /** false: no uTP (outgoing connections to IPv4 peers are tried over uTP first otherwise). */
+  utp?: boolean;
 }
 
 export const NodeWebTorrent = WebTorrentNode as new (options?: NodeWebTorrentOptions) => NodeWebTorrentClient;

@@ -42,11 +42,11 @@ export class Children {
 }
 
 /** Starts `npm run provide` (the Node peer) against the test server, with a new key file under the password given. */
-export function spawnProvider(children: Children, server: string, profile: string, password: string, args: string[]): Spawned {
+export function spawnProvider(children: Children, server: string, profile: string, password: string, args: string[], env: NodeJS.ProcessEnv = process.env): Spawned {
   return children.spawn(
     process.execPath,
     ['--import', 'tsx', 'src/cli/provide.ts', '--server', server, '--profile', profile, '--new-wallet', '--interval', '1', ...args],
-    { ...process.env, SEEDPAY_PASSWORD: password },
+    { ...env, SEEDPAY_PASSWORD: password },
   );
 }
 
