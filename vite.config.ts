@@ -42,7 +42,7 @@ export default defineConfig({
         // The ledger API (and its exchange), the TRON node and the tracker are live services, never answered from a cache. The other pages are their own
         // documents: an embed's URL carries a query (the magnet), so the precache misses it and, without this, a
         // visitor who has the app installed would get the app shell inside every embedded player.
-        navigateFallbackDenylist: [/^\/ledger/, /^\/tron/, /^\/announce/, /^\/healthz/, /^\/lab\.html/, /^\/embed\.html/, /^\/stream-lab\.html/, /^\/proxy-relay\.html/],
+        navigateFallbackDenylist: [/^\/ledger/, /^\/tron/, /^\/announce/, /^\/healthz/, /^\/lab\.html/, /^\/embed\.html/, /^\/embed-pay\.html/, /^\/stream-lab\.html/, /^\/proxy-relay\.html/],
         cleanupOutdatedCaches: true,
         // Streaming playback: answers /stream/… range requests from the page's peer worker (src/stream, public/stream-sw.js).
         importScripts: ['/stream-sw.js'],
@@ -60,6 +60,8 @@ export default defineConfig({
         lab: fileURLToPath(new URL('./src/lab.html', import.meta.url)),
         // The embeddable player's iframe document (src/widget); the loader third parties include is public/widget.js.
         embed: fileURLToPath(new URL('./src/embed.html', import.meta.url)),
+        // The first-party window a player on another site opens to be paid for (src/widget/pay-window.ts).
+        'embed-pay': fileURLToPath(new URL('./src/embed-pay.html', import.meta.url)),
         // Streaming diagnostics: generates and seeds a test video; the stream and widget specs and the bench drive it.
         'stream-lab': fileURLToPath(new URL('./src/stream-lab.html', import.meta.url)),
         // The paid proxy's relay: plain WebTorrent in the service swarm, frames piped to the Node process (src/cli/proxy.ts).

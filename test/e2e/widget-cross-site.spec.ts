@@ -1,25 +1,31 @@
 // The widget on a truly cross-site page: the host is served from 127.0.0.2, another site than Seedpay's 127.0.0.1,
 // so the embed's storage is partitioned and it cannot see the wallet the visitor made on the Seedpay site. The video
-// plays free, the embed offers the Storage Access path ("Use my Seedpay wallet"), and what the visitor sees when the
-// browser answers is a plain message while playback goes on. The host page reaches neither the iframe nor any of
-// Seedpay's storage. (Headless Chromium refuses requestStorageAccess({ indexedDB: true }) even with the
-// storage-access permission set over CDP for the host/embed pair, so the granted path is not reached here.)
+// plays free, the embed offers the Storage Access path ("Use my Seedpay wallet"), and when the browser refuses it
+// (headless Chromium refuses requestStorageAccess({ indexedDB: true }): the handle's IndexedDB says "the user denied
+// permission" even with the storage-access permission granted over CDP for the pair) the visitor is told so in plain
+// words and offered a first-party Seedpay window. There, on Seedpay's own address, they see which site asks, set the
+// cap and unlock; the player pays the seeder within that cap. The host page reaches neither the iframe, the window,
+// nor any of Seedpay's storage, and hears nothing but the player's phases.
 import { expect, test } from '@playwright/test';
 import { axeViolations } from './a11y-helpers.ts';
+import { RESERVE_UNITS_PER_KIB } from './peer-helpers.ts';
 import { openStreamLab, playedPast, seedpayUrl, seedTestVideo } from './stream-helpers.ts';
-import { createWallet, finishFirstRun } from './wallet-helpers.ts';
-import { CROSS_SITE_HOST, embedFrame, hostPage, hostReach, serveHost } from './widget-helpers.ts';
+import { PASSWORD } from './wallet-helpers.ts';
+import { CAP_BTT, CAP_UNITS, CROSS_SITE_HOST, embedFrame, expectWithinCap, fundedVisitor, hostPage, hostReach, ledgerHoldings, serveHost } from './widget-helpers.ts';
 
-test('on a cross-site host the widget plays free, offers storage access, and says plainly when it is refused', async ({ browser }) => {
-  const seeder = await openStreamLab(browser, { namespace: 'widget-cross-site-seeder' });
-  const seeded = await seedTestVideo(seeder, { seconds: 20, bitrate_bps: 800_000, noise: 0.05 }, 'cross-site.webm');
-
-  // The visitor made a wallet on the Seedpay site (first-party, with real clicks) in this browser profile.
-  const visitor = await browser.newContext();
-  const seedpayTab = await visitor.newPage();
-  await createWallet(seedpayTab);
-  await finishFirstRun(seedpayTab);
-  await seedpayTab.close();
+test('on a cross-site host the widget plays free, is refused storage access, and pays from a Seedpay window within the cap', async ({ browser }) => {
+  // A seeder that sells (Speed on, a reserve price, quick choke rounds) on a slow uplink, so pieces are still
+  // missing when the visitor consents.
+  const seeder = await openStreamLab(browser, {
+    namespace: 'widget-cross-site-seeder',
+    upload_bytes_per_s: 100_000,
+    provider: { reserve_units_per_kib: RESERVE_UNITS_PER_KIB, choke_round_ms: 2000 },
+  });
+  // The visitor made and funded a wallet on the Seedpay site (first-party, with real clicks) in this browser profile.
+  const { visitor, payment } = await fundedVisitor(browser);
+  const funded = await ledgerHoldings(payment);
+  expect(funded).toBeGreaterThan(CAP_UNITS);
+  const seeded = await seedTestVideo(seeder, { seconds: 30, bitrate_bps: 1_200_000, noise: 0.05 }, 'cross-site.webm', true);
 
   const host = await serveHost(hostPage(seedpayUrl(), seeded.magnet_uri), CROSS_SITE_HOST);
   const page = await visitor.newPage();
@@ -30,7 +36,7 @@ test('on a cross-site host the widget plays free, offers storage access, and say
     expect(new URL(seedpayUrl()).hostname).not.toBe(CROSS_SITE_HOST);
     await page.goto(host.url);
     const frame = await embedFrame(page);
-    await playedPast(frame, 2, 90_000);
+    await playedPast(frame, 1, 90_000);
     await expect.poll(() => page.evaluate(() => (window as unknown as { phases: string[] }).phases)).toContain('el:playing');
 
     // Partitioned: the embed finds its (partitioned) vault empty and offers the Storage Access path, asking first.
@@ -52,8 +58,39 @@ test('on a cross-site host the widget plays free, offers storage access, and say
     await expect
       .poll(() => frame.evaluate((t) => { const v = document.querySelector('video'); return !!v && !v.error && (v.ended || v.currentTime > t); }, before), { timeout: 30_000 })
       .toBe(true);
-    await consent.getByRole('button', { name: 'Watch free' }).click();
-    await expect(frame.getByRole('region', { name: 'Pay seeders with your Seedpay wallet' })).toHaveCount(0);
+
+    // The way that works: a first-party Seedpay window, which sees the wallet the visitor made on the Seedpay site.
+    const opened = visitor.waitForEvent('page');
+    await consent.getByRole('button', { name: 'Pay from a Seedpay window' }).click();
+    const payWindow = await opened;
+    await payWindow.waitForLoadState();
+    expect(new URL(payWindow.url()).origin).toBe(seedpayUrl());
+    expect(new URL(payWindow.url()).pathname).toBe('/embed-pay.html');
+    await expect(consent).toHaveAttribute('data-phase', 'window');
+    await expect(consent.getByRole('status')).toContainText('Finish in the Seedpay window');
+    // It names the site that asks, as the browser reports it (the top-level origin), and the video.
+    await expect(payWindow.getByRole('main')).toContainText(`A player on ${new URL(host.url).origin} asks to pay seeders`);
+    await expect(payWindow.getByRole('main')).toContainText('cross-site.webm');
+    expect(await axeViolations(payWindow, 'widget-pay-window')).toEqual([]);
+    await payWindow.screenshot({ path: 'test-results/screenshots/widget-pay-window.png', fullPage: true });
+
+    // A wrong password pays nothing and says so; then the visitor sets the cap and unlocks.
+    await payWindow.getByLabel('Spending cap for this video').fill(CAP_BTT);
+    await payWindow.getByLabel('Wallet password').fill('not the password');
+    await payWindow.getByRole('button', { name: `Unlock and pay up to ${CAP_BTT} BTT` }).click();
+    await expect(payWindow.getByRole('alert')).toContainText('That password is not right.');
+    await payWindow.getByLabel('Wallet password').fill(PASSWORD);
+    const closed = payWindow.waitForEvent('close', { timeout: 30_000 });
+    await payWindow.getByRole('button', { name: `Unlock and pay up to ${CAP_BTT} BTT` }).click();
+    await expect(payWindow.getByRole('status')).toContainText(`The player now pays seeders, up to ${CAP_BTT} BTT`);
+    await closed;
+
+    await expect(consent).toHaveAttribute('data-phase', 'connected');
+    await expect(consent).toContainText(`up to ${CAP_BTT} BTT`);
+    await expect(consent.getByRole('status')).toContainText('Spent so far');
+    // Speed goes on in the embed's peer: it bids, the seeder's auction takes it, verified pieces are paid, and the
+    // spend stays within the cap set in the window, on both sides and on the ledger.
+    await expectWithinCap(frame, seeder, payment, funded, CAP_UNITS);
 
     // The host page: the iframe's document is out of reach, and its own origin holds nothing of Seedpay's.
     const reach = await hostReach(page);

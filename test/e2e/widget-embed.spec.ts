@@ -8,12 +8,8 @@ import type { Server } from 'node:http';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { RESERVE_UNITS_PER_KIB } from './peer-helpers.ts';
 import { openStreamLab, playedPast, seedpayUrl, seedTestVideo } from './stream-helpers.ts';
-import { createWallet, PASSWORD, walletAddresses } from './wallet-helpers.ts';
-import { embedFrame, hostPage, hostReach, serveHost } from './widget-helpers.ts';
-
-/** The visitor's cap in the paid test: 0.05 BTT buys 500 KiB at the seeder's reserve price, less than the video. */
-const CAP_BTT = '0.05';
-const CAP_UNITS = 50_000n;
+import { createWallet, PASSWORD } from './wallet-helpers.ts';
+import { CAP_BTT, CAP_UNITS, embedFrame, expectWithinCap, fundedVisitor, hostPage, hostReach, ledgerHoldings, serveHost } from './widget-helpers.ts';
 
 /** A visitor's tab on the host page (served from another port), with the page errors it collects. */
 async function visitHost(visitor: BrowserContext, magnet: string): Promise<{ host: { server: Server; url: string }; page: Page; errors: string[] }> {
@@ -73,22 +69,8 @@ test('a visitor with a funded wallet consents in the embed: the paid seeder earn
     upload_bytes_per_s: 100_000,
     provider: { reserve_units_per_kib: RESERVE_UNITS_PER_KIB, choke_round_ms: 2000 },
   });
-  const visitor = await browser.newContext();
-  // The visitor made a wallet on the Seedpay site and claimed the starter BTT there (the app's first run).
-  const seedpayTab = await visitor.newPage();
-  await createWallet(seedpayTab, PASSWORD);
-  await seedpayTab.getByRole('button', { name: 'Get free BTT' }).click();
-  await expect(seedpayTab.getByText(/added to your balance/)).toBeVisible({ timeout: 120_000 });
-  await seedpayTab.getByRole('button', { name: 'Continue' }).click();
-  await seedpayTab.getByRole('button', { name: 'Skip for now' }).click();
-  const { payment } = await walletAddresses(seedpayTab);
-  await seedpayTab.close();
-  // What the visitor holds on the ledger: spendable plus locked in channel escrow (refunded on close if unpaid).
-  const holdings = async () => {
-    const account = (await (await fetch(`${seedpayUrl()}/ledger/accounts/${payment}`)).json()) as { balance_units: string; escrow_units: string };
-    return BigInt(account.balance_units) + BigInt(account.escrow_units);
-  };
-  const funded = await holdings();
+  const { visitor, payment } = await fundedVisitor(browser);
+  const funded = await ledgerHoldings(payment);
   expect(funded).toBeGreaterThan(CAP_UNITS);
 
   const seeded = await seedTestVideo(seeder, { seconds: 30, bitrate_bps: 1_200_000, noise: 0.05 }, 'widget-paid.webm', true);
@@ -105,31 +87,11 @@ test('a visitor with a funded wallet consents in the embed: the paid seeder earn
     await consent.getByRole('button', { name: `Unlock and pay up to ${CAP_BTT} BTT` }).click();
     await expect(consent).toHaveAttribute('data-phase', 'connected');
     await expect(consent).toContainText(`up to ${CAP_BTT} BTT`);
-    const spentLine = consent.getByRole('status');
-    await expect(spentLine).toContainText('Spent so far');
+    await expect(consent.getByRole('status')).toContainText('Spent so far');
 
-    // The embed's wires re-form with Speed; it bids, the seeder's auction takes it, and verified pieces are paid.
-    const earned = async () => {
-      // Each payment carries the channel's cumulative amount: what a channel paid is its largest.
-      const byChannel = new Map<string, bigint>();
-      for (const e of await seeder.page.evaluate(() => window.seedpayStream.walletEvents())) {
-        if (e.kind !== 'payment_received') continue;
-        const amount = BigInt(String(e.amount_units));
-        const id = String(e.channel_id);
-        if (amount > (byChannel.get(id) ?? 0n)) byChannel.set(id, amount);
-      }
-      return [...byChannel.values()].reduce((total, amount) => total + amount, 0n);
-    };
-    const spent = async () => BigInt((await spentLine.getAttribute('data-spent-units')) ?? '0');
-    await expect.poll(async () => (await earned()) > 0n, { timeout: 90_000, intervals: [500, 1000] }).toBe(true);
-    await expect.poll(async () => (await spent()) > 0n, { timeout: 30_000 }).toBe(true);
-
-    // Within the cap on both sides, also once the transfer has run on for a while (to the end, or to the cap).
-    await frame.waitForTimeout(8_000);
-    expect(await spent()).toBeLessThanOrEqual(CAP_UNITS);
-    expect(await earned()).toBeLessThanOrEqual(CAP_UNITS);
-    expect(await earned()).toBeLessThanOrEqual(await spent());
-    expect(funded - (await holdings())).toBeLessThanOrEqual(CAP_UNITS);
+    // The embed's wires re-form with Speed; it bids, the seeder's auction takes it, and verified pieces are paid,
+    // within the cap on both sides, also once the transfer has run on for a while (to the end, or to the cap).
+    await expectWithinCap(frame, seeder, payment, funded, CAP_UNITS);
     // The host heard only phases, nothing about the wallet or what it paid.
     const phases = await page.evaluate(() => (window as unknown as { phases: string[] }).phases);
     for (const phase of phases) expect(phase).toMatch(/^el:[a-z-]+$/);

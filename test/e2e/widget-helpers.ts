@@ -3,7 +3,10 @@
 // iframe inside it. 127.0.0.1 on another port is the same site as Seedpay; 127.0.0.2 is another site.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { expect, type Frame, type Page } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type Frame, type Page } from '@playwright/test';
+import { highestPerChannel, type WalletEventJson } from './peer-helpers.ts';
+import { seedpayUrl, type StreamTab } from './stream-helpers.ts';
+import { createWallet, PASSWORD, walletAddresses } from './wallet-helpers.ts';
 
 /** Same host, another port: a same-site host (storage not partitioned). */
 export const SAME_SITE_HOST = '127.0.0.1';
@@ -64,4 +67,51 @@ export async function hostReach(page: Page): Promise<{ iframe: string; storage: 
       },
     };
   });
+}
+
+/** The visitor's cap in the paid tests: 0.05 BTT buys 500 KiB at the seeder's reserve price, less than the video. */
+export const CAP_BTT = '0.05';
+export const CAP_UNITS = 50_000n;
+
+/** A visitor who made a wallet on the Seedpay site and claimed the starter BTT there (the app's first run). */
+export async function fundedVisitor(browser: Browser): Promise<{ visitor: BrowserContext; payment: string }> {
+  const visitor = await browser.newContext();
+  const seedpayTab = await visitor.newPage();
+  await createWallet(seedpayTab, PASSWORD);
+  await seedpayTab.getByRole('button', { name: 'Get free BTT' }).click();
+  await expect(seedpayTab.getByText(/added to your balance/)).toBeVisible({ timeout: 120_000 });
+  await seedpayTab.getByRole('button', { name: 'Continue' }).click();
+  await seedpayTab.getByRole('button', { name: 'Skip for now' }).click();
+  const { payment } = await walletAddresses(seedpayTab);
+  await seedpayTab.close();
+  return { visitor, payment };
+}
+
+/** What an account holds on the ledger: spendable plus locked in channel escrow (refunded on close if unpaid). */
+export async function ledgerHoldings(payment: string): Promise<bigint> {
+  const account = (await (await fetch(`${seedpayUrl()}/ledger/accounts/${payment}`)).json()) as { balance_units: string; escrow_units: string };
+  return BigInt(account.balance_units) + BigInt(account.escrow_units);
+}
+
+/** What a seeder tab was paid: each payment carries its channel's cumulative amount, so a channel's is its largest. */
+export async function seederEarned(seeder: StreamTab): Promise<bigint> {
+  const events = (await seeder.page.evaluate(() => window.seedpayStream.walletEvents())) as WalletEventJson[];
+  const received = events.filter((e) => e.kind === 'payment_received');
+  return [...highestPerChannel(received).values()].reduce((total, amount) => total + amount, 0n);
+}
+
+/**
+ * The paying embed keeps within the cap on both sides while the transfer runs on (to its end, or to the cap): what
+ * its spent line shows, what the seeder received, and what left the visitor's ledger holdings are each at most the cap.
+ */
+export async function expectWithinCap(frame: Frame, seeder: StreamTab, payment: string, funded: bigint, cap_units: bigint): Promise<void> {
+  const spentLine = frame.getByRole('region', { name: 'Pay seeders with your Seedpay wallet' }).getByRole('status');
+  const spent = async () => BigInt((await spentLine.getAttribute('data-spent-units')) ?? '0');
+  await expect.poll(async () => (await seederEarned(seeder)) > 0n, { timeout: 90_000, intervals: [500, 1000] }).toBe(true);
+  await expect.poll(async () => (await spent()) > 0n, { timeout: 30_000 }).toBe(true);
+  await frame.waitForTimeout(8_000);
+  expect(await spent()).toBeLessThanOrEqual(cap_units);
+  expect(await seederEarned(seeder)).toBeLessThanOrEqual(cap_units);
+  expect(await seederEarned(seeder)).toBeLessThanOrEqual(await spent());
+  expect(funded - (await ledgerHoldings(payment))).toBeLessThanOrEqual(cap_units);
 }
