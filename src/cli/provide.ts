@@ -11,6 +11,9 @@ import { formatBtt } from '../protocol/money.ts';
 
 /** A new requester's spend cap per torrent when --cap is not given: the app's default (peer/settings.ts), 50 BTT. */
 const DEFAULT_CAP_UNITS = 50_000_000n;
+/** Piece lengths --piece-kib allows: BitTorrent's usual 16 KiB block up to 16 MiB, in KiB. */
+const MIN_PIECE_KIB = 16;
+const MAX_PIECE_KIB = 16_384;
 
 const USAGE = `usage: npm run provide -- [options] <file|folder|magnet|file.torrent> […]
 
@@ -25,6 +28,7 @@ options:
   --new-wallet         create the key file if it does not exist
   --port <n>           TCP/uTP port for ordinary clients (default 0: any free port)
   --reserve <units>    lowest price accepted, in base units per KiB (default 1)
+  --piece-kib <n>      piece length of the files and folders seeded, in KiB (16..16384, a power of two; default: by size)
   --no-speed           run as a plain BitTorrent peer (no payments)
   --bid                also buy: bid for pieces of the torrents joined and pay per piece (Speed requester)
   --max-price <units>  the highest price bid, in base units per KiB (default: no cap; the bid follows balance)
@@ -44,6 +48,7 @@ interface Options {
   new_wallet: boolean;
   port: number;
   reserve: bigint;
+  piece_kib: number | null;
   speed: boolean;
   bid: boolean;
   max_price: bigint | null;
@@ -67,6 +72,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
       'new-wallet': { type: 'boolean', default: false },
       port: { type: 'string', default: '0' },
       reserve: { type: 'string', default: '1' },
+      'piece-kib': { type: 'string' },
       'no-speed': { type: 'boolean', default: false },
       bid: { type: 'boolean', default: false },
       'max-price': { type: 'string' },
@@ -84,6 +90,10 @@ export function parseOptions(argv: string[]): Options | 'help' {
   for (const t of values.tracker) if (!/^(https?|udp|wss?):\/\/[^/]+/.test(t)) throw new Error(`--tracker must be an http, udp or ws URL, not ${t}`);
   if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65535) throw new Error('--port must be 0..65535');
   if (!/^\d{1,19}$/.test(values.reserve)) throw new Error('--reserve must be a whole number of base units per KiB');
+  const pieceKib = values['piece-kib'] === undefined ? null : Number(values['piece-kib']);
+  if (pieceKib !== null && !(Number.isInteger(pieceKib) && pieceKib >= MIN_PIECE_KIB && pieceKib <= MAX_PIECE_KIB && (pieceKib & (pieceKib - 1)) === 0)) {
+    throw new Error(`--piece-kib must be a power of two from ${MIN_PIECE_KIB} to ${MAX_PIECE_KIB}`);
+  }
   const maxPrice = values['max-price'];
   if (maxPrice !== undefined && !/^\d{1,19}$/.test(maxPrice)) throw new Error('--max-price must be a whole number of base units per KiB');
   if (!/^\d{1,19}$/.test(values.cap)) throw new Error('--cap must be a whole number of base units');
@@ -101,6 +111,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
     new_wallet: values['new-wallet'],
     port: Number(values.port),
     reserve: BigInt(values.reserve),
+    piece_kib: pieceKib,
     speed: !values['no-speed'],
     bid: values.bid,
     max_price: maxPrice === undefined ? null : BigInt(maxPrice),
@@ -182,7 +193,7 @@ async function main(): Promise<void> {
         : await (async () => {
           const path = resolve(input);
           console.log(`hashing ${path} (${mib(statSync(path).isDirectory() ? 0 : statSync(path).size)})…`);
-          return peer.seed(path, o.speed, null);
+          return peer.seed(path, o.speed, null, o.piece_kib === null ? null : o.piece_kib * 1024);
         })();
     console.log(`${info.name}\n  info hash ${info.info_hash}, ${info.piece_count} pieces of ${info.piece_length / 1024} KiB\n  ${info.magnet_uri}`);
   }

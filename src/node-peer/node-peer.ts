@@ -82,9 +82,9 @@ export class NodePeer {
     return this.#platform.client()?.torrentPort ?? 0;
   }
 
-  /** Seeds a file or folder in place (pieces are read from where it is; nothing is copied). */
-  async seed(path: string, speed: boolean, name: string | null): Promise<TorrentInfo> {
-    const info = await this.#engine.seed(path, name, speed, null);
+  /** Seeds a file or folder in place (pieces are read from where it is; nothing is copied); piece length in bytes or null: by size. */
+  async seed(path: string, speed: boolean, name: string | null, piece_length: number | null = null): Promise<TorrentInfo> {
+    const info = await this.#engine.seed(path, name, speed, piece_length);
     this.#platform.rememberDataDir(info.info_hash, dirname(path));
     return info;
   }

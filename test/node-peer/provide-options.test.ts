@@ -19,6 +19,11 @@ describe('provide options', () => {
     expect(o).toMatchObject({ bid: true, max_price: 80n, cap: 200_000n, claim_airdrop: true, webrtc: false, utp: false });
   });
 
+  it('a piece length for what it seeds, in KiB', () => {
+    expect(parsed([]).piece_kib).toBeNull();
+    expect(parsed(['--piece-kib', '1024']).piece_kib).toBe(1024);
+  });
+
   it.each([
     [['--bid', '--max-price', '-1'], /--max-price/],
     [['--bid', '--max-price', '1.5'], /--max-price/],
@@ -29,6 +34,10 @@ describe('provide options', () => {
     [['--cap', '5'], /only apply with --bid/],
     [['--no-speed', '--bid'], /need Speed/],
     [['--no-speed', '--claim-airdrop'], /need Speed/],
+    [['--piece-kib', '8'], /--piece-kib/],
+    [['--piece-kib', '48'], /--piece-kib/],
+    [['--piece-kib', '32768'], /--piece-kib/],
+    [['--piece-kib', '1e3'], /--piece-kib/],
   ])('refuses %j', (args, message) => {
     expect(() => parsed(args)).toThrow(message);
   });
