@@ -6,7 +6,9 @@ import { toPublicKeyHex, type PublicKeyHex, type Signer } from '../../protocol/e
 import type { ChannelId, SessionContext, SignedPaymentState } from '../../protocol/payment-state.ts';
 import type { JobId, ProviderLimits } from './job-request.ts';
 import { proxyExtension, type ProxyExtension } from './proxy-extension.ts';
+import type { ProxyFrame } from './proxy-frames.ts';
 import { ProviderShell, type ProviderLedgerChannel, type ProviderPorts } from './provider-shell.ts';
+import type { ProviderPhase } from './provider-session.ts';
 
 /** How often sessions are ticked (payment deadlines, channel timeouts, the end of a drop's grace). */
 export const HOST_TICK_MS = 5_000;
@@ -34,7 +36,12 @@ export interface ProviderHostOptions {
 interface Session {
   readonly ext: ProxyExtension;
   shell: ProviderShell | null;
+  payer_key: PublicKeyHex | null;
+  queue: Promise<void>;
 }
+
+/** A session in these phases is over: a new `request` on the same wire (a resume after a pause or a cap) starts another. */
+const ENDED: ReadonlySet<ProviderPhase> = new Set(['Lingering', 'Done']);
 
 export class ProviderHost {
   readonly #o: ProviderHostOptions;
@@ -77,31 +84,39 @@ export class ProviderHost {
     };
     const Ext = proxyExtension({ role: 'provider', payment_pk: toPublicKeyHex(this.#o.signer.publicKey) });
     const ext = new Ext(wire);
-    const session: Session = { ext, shell: null };
+    const session: Session = { ext, shell: null, payer_key: null, queue: Promise.resolve() };
     ext.handler = {
       ready: (remote) => {
         if (remote === null) return;
+        session.payer_key = remote.payment_pk;
         session.shell = this.#shell(ext, remote.payment_pk);
       },
-      frame: (frame) => {
-        const shell = session.shell;
-        if (!shell) return;
-        // A re-sent payment, and the `done` after it, name an earlier session of the same payer (dropped, or not yet
-        // noticed as dropped): they go to that session, so it is paid and closes at once.
-        const own = shell.state.request?.job_id;
-        if ((frame.type === 'payment' || frame.type === 'done') && frame.job_id !== own) {
-          const earlier = this.#jobs.get(frame.job_id);
-          if (earlier && earlier !== shell && earlier.state.payer_key === shell.state.payer_key) return void earlier.frame(frame);
-        }
-        void shell.frame(frame).then(() => {
-          const id = shell.state.request?.job_id;
-          if (id !== undefined && shell.state.phase !== 'Done' && shell.state.phase !== 'Banned') this.#jobs.set(id, shell);
-        });
-      },
+      // One frame at a time per wire: a `request` after a `done` (a resume on the same wire) sees that session ended.
+      frame: (frame) => void (session.queue = session.queue.then(() => this.#route(session, frame)).catch(() => {})),
       warning: (w) => this.#o.log?.(`wire ${wire_id}: ${w}`),
     };
     this.#wires.set(wire_id, session);
     ext.onExtendedHandshake(handshake);
+  }
+
+  #route(session: Session, frame: ProxyFrame): Promise<void> {
+    if (frame.type === 'request' && session.shell && session.payer_key && ENDED.has(session.shell.state.phase)) {
+      // A banned payer stays banned on this wire (Banned is not in ENDED); a lingering session stays in #jobs.
+      session.shell = this.#shell(session.ext, session.payer_key);
+    }
+    const shell = session.shell;
+    if (!shell) return Promise.resolve();
+    // A re-sent payment, and the `done` after it, name an earlier session of the same payer (dropped, or not yet
+    // noticed as dropped): they go to that session, so it is paid and closes at once.
+    const own = shell.state.request?.job_id;
+    if ((frame.type === 'payment' || frame.type === 'done') && frame.job_id !== own) {
+      const earlier = this.#jobs.get(frame.job_id);
+      if (earlier && earlier !== shell && earlier.state.payer_key === shell.state.payer_key) return earlier.frame(frame);
+    }
+    return shell.frame(frame).then(() => {
+      const id = shell.state.request?.job_id;
+      if (id !== undefined && shell.state.phase !== 'Done' && shell.state.phase !== 'Banned') this.#jobs.set(id, shell);
+    });
   }
 
   message(wire_id: string, bytes: Uint8Array): void {

@@ -89,4 +89,35 @@ describe('requester client', () => {
     expect(store.jobs.get(url)?.resend).toBeNull();
     host.stop();
   });
+
+  it('resumes on the same wire after a pause: the provider starts a new session for the new request', async () => {
+    const file = new Uint8Array(5 * CHUNK + 3).map((_, i) => (i * 5 + 2) & 0xff);
+    origin = await startOrigin(file, '"w1"');
+    const ledger = new ProxyLedger();
+    const { host, connect } = memoryHost(provider, origin, ledger);
+    const store = new MemoryStore();
+    let ids = 200;
+    const client = new RequesterClient({
+      openChannel: async (payee, escrow, timeout, ctx) => ledger.open(user.key, payee, escrow, timeout, Date.now(), ctx),
+      sign: (s, ctx) => signPaymentState(user.signer, s, ctx),
+      now: () => Date.now(),
+      newJobId: () => jobId(ids++),
+    }, store, user.key);
+    const { ext } = connect(user, (cutExt) => client.wireClosed(cutExt));
+    client.addProvider(provider.key, ext);
+    const url = `${origin.base}/file`;
+    let stores = 0;
+    const s1 = await client.run(url, provider.key, TERMS, (fx) => {
+      if (fx.type === 'store_chunk' && ++stores === 2) void s1.pause();
+    });
+    expect((await s1.settled).stop).toEqual({ kind: 'provider_done', reason: 'cancelled' });
+    const s2 = await client.run(url, provider.key, TERMS, (fx) => void (fx.type === 'store_chunk' && stores++));
+    expect((await s2.settled).phase).toBe('Done');
+    expect(stores).toBe(6);
+    expect(store.bytes.subarray(0, file.length)).toEqual(file);
+    await new Promise((r) => setTimeout(r, 50));
+    expect([...ledger.channels.values()].map((c) => c.open)).toEqual([false, false]);
+    expect(ledger.settledUnits()).toBe(BigInt(store.jobs.get(url)?.spent_units ?? '-1'));
+    host.stop();
+  });
 });
