@@ -52,6 +52,8 @@ export interface ProxyProviderOptions {
 export interface ProxyProvider {
   readonly host: ProviderHost;
   readonly public_key: PublicKeyHex;
+  /** Cuts every wire the relay page holds (a flaky link, for tests); returns how many were cut. */
+  dropWires(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -94,6 +96,11 @@ export async function startProxyProvider(o: ProxyProviderOptions): Promise<Proxy
   return {
     host: h,
     public_key,
+    async dropWires() {
+      const ids = await page.evaluate(() => (window as unknown as { seedpayProxyRelay: { wires(): string[] } }).seedpayProxyRelay.wires());
+      for (const id of ids) transport.drop(id);
+      return ids.length;
+    },
     async close() {
       h.stop();
       await context.close();

@@ -29,7 +29,7 @@ export const LAYERS: readonly Layer[] = [
   { dir: 'pwa', may_import: [], packages: ['virtual:pwa-register'] },
   { dir: 'stream', may_import: ['protocol', 'stream/serve', 'peer'], packages: ['svelte'] },
   { dir: 'widget', may_import: ['protocol', 'wallet', 'peer', 'stream', 'stream/serve'], packages: ['svelte'] },
-  { dir: 'ui', may_import: ['protocol', 'wallet', 'peer', 'stream', 'stream/serve', 'widget', 'pwa'], packages: [...NOBLE, 'svelte', 'uplot', 'idb-keyval'] },
+  { dir: 'ui', may_import: ['protocol', 'wallet', 'peer', 'stream', 'stream/serve', 'widget', 'pwa', 'services'], packages: [...NOBLE, 'svelte', 'uplot', 'idb-keyval'] },
   { dir: 'lab', may_import: ['protocol', 'wallet', 'peer', 'stream', 'stream/serve'], packages: [...NOBLE, 'idb-keyval'] },
   { dir: 'stream/lab', may_import: ['protocol', 'wallet', 'peer', 'stream', 'stream/serve', 'lab'], packages: ['svelte'] },
   // The tracker's cluster mode (gateways, swarm shards, the NATS bus): a Node service beside the ledger.
@@ -51,7 +51,7 @@ export const LAYERS: readonly Layer[] = [
  */
 export const PUBLIC_FILES: Readonly<Record<string, readonly string[]>> = {
   // The peer is reached through its client only (the worker, the RPC and its schema stay behind it).
-  peer: ['peer/client.ts', 'peer/host.ts'],
+  peer: ['peer/client.ts', 'peer/host.ts', 'peer/service-swarm.ts'],
   // The vault, its rules and key files; the signed ledger client (the peer's too); the airdrop solver's worker.
   wallet: ['wallet/index.ts', 'wallet/ledger-client.ts', 'wallet/airdrop-solver.ts'],
   // The app shows the widget's embed snippet.

@@ -7,6 +7,8 @@ import { decodeFrame, encodeFrame, MAX_FRAME_BYTES, type FrameError, type ProxyF
 
 export const PROXY_EXTENSION_NAME = 'sp_proxy';
 export const PROXY_EXTENSION_VERSION = 1;
+/** The proxy's service swarm: its info hash is SHA-1 of this name (docs/proxy.md, src/lab/proxy-relay.ts). */
+export const PROXY_SWARM_NAME = 'seedpay/service/proxy/v1';
 /** One chunk and one payment per round trip; even 1 KiB chunks at 10 MB/s stay far below this. */
 export const MAX_FRAMES_PER_SECOND = 20_000;
 /** Malformed frames tolerated on one wire before we disconnect it. */

@@ -1,10 +1,11 @@
-// Hash routes (#/torrents, #/torrents/<info hash>, #/wallet, #/exchange, #/charts, #/settings): deep links survive a reload
+// Hash routes (#/torrents, #/torrents/<info hash>, #/wallet, #/exchange, #/fetch, #/charts, #/settings): deep links survive a reload
 // and the browser's back button works, with no router library.
 export type Route =
   | { readonly view: 'torrents' }
   | { readonly view: 'torrent'; readonly info_hash: string }
   | { readonly view: 'wallet' }
   | { readonly view: 'exchange' }
+  | { readonly view: 'fetch' }
   | { readonly view: 'charts' }
   | { readonly view: 'settings' };
 
@@ -17,6 +18,8 @@ export function parseRoute(hash: string): Route {
       return { view: 'wallet' };
     case 'exchange':
       return { view: 'exchange' };
+    case 'fetch':
+      return { view: 'fetch' };
     case 'charts':
       return { view: 'charts' };
     case 'settings':

@@ -1,0 +1,184 @@
+// The app's proxy requester: the wallet's unlocked payment key pays, channels open on this origin's ledger, the
+// resume state lives in IndexedDB, and the sp_proxy wire runs on the page. Why the page and not the peer worker: the
+// worker has no RTCPeerConnection (its WebRTC is relayed through the page anyway), the service swarm needs no chunk
+// store, OPFS or Speed, and the wallet's non-extractable key already lives here; the worker's RPC stays torrent-only.
+import { toPublicKeyHex, type PublicKeyHex, type Signer } from '../../protocol/ed25519.ts';
+import { signPaymentState } from '../../protocol/payment-state.ts';
+import { PROXY_SWARM_NAME, proxyExtension, type ProxyExtension, type ProxyWire } from '../../services/proxy/proxy-extension.ts';
+import type { JobId } from '../../services/proxy/job-request.ts';
+import { RequesterClient, type JobTerms, type RunningSession } from '../../services/proxy/requester-client.ts';
+import type { RequesterEffect, RequesterState, RequesterStop } from '../../services/proxy/requester-session.ts';
+import type { LedgerClient } from '../../wallet/ledger-client.ts';
+import type { ServiceSwarm } from '../../peer/service-swarm.ts';
+import type { IdbJobStore } from './job-store.ts';
+
+/** How long a job waits for a usable provider to appear in the swarm before it says there is none. */
+export const PROVIDER_WAIT_MS = 20_000;
+/** Sessions one fetch may run (each drop or switch is one): a link that drops this often is not worth paying. */
+export const MAX_SESSIONS_PER_FETCH = 200;
+/** Drops in a row with no chunk arriving: the link is not working, and each session opens a channel. */
+export const MAX_DROPS_WITHOUT_PROGRESS = 5;
+
+export type FetchEnd =
+  | { readonly kind: 'done'; readonly state: RequesterState }
+  | { readonly kind: 'paused' }
+  | { readonly kind: 'no_provider' }
+  | { readonly kind: 'too_many_drops' }
+  | { readonly kind: 'stopped'; readonly stop: RequesterStop | null; readonly state: RequesterState };
+
+export interface RequesterEvents {
+  providers(keys: readonly PublicKeyHex[]): void;
+  effect(fx: RequesterEffect, state: RequesterState): void;
+  /** Each session's last state (done, paused, capped, dropped, banned). */
+  settled(state: RequesterState): void;
+}
+
+export class ProxyRequester {
+  readonly payer_key: PublicKeyHex;
+  readonly #client: RequesterClient;
+  readonly #store: IdbJobStore;
+  readonly #events: RequesterEvents;
+  #swarm: ServiceSwarm | null = null;
+  #session: RunningSession | null = null;
+  #paused = false;
+  #providerWaiters = new Set<() => void>();
+
+  constructor(signer: Signer, ledger: LedgerClient, store: IdbJobStore, events: RequesterEvents) {
+    this.payer_key = toPublicKeyHex(signer.publicKey);
+    this.#store = store;
+    this.#events = events;
+    this.#client = new RequesterClient({
+      openChannel: async (payee, escrow_units, timeout_ms, context) => {
+        try {
+          const ch = await ledger.openChannel(signer, { payee, escrow_units, timeout_ms, context });
+          return { channel_id: ch.channel_id, escrow_units: ch.escrow_units, expires_at_ms: ch.expires_at_ms };
+        } catch {
+          return null;
+        }
+      },
+      sign: (state, context) => signPaymentState(signer, state, context),
+      now: () => Date.now(),
+      newJobId: () => [...crypto.getRandomValues(new Uint8Array(32))].map((b) => b.toString(16).padStart(2, '0')).join('') as JobId,
+    }, store, this.payer_key);
+  }
+
+  providers(): PublicKeyHex[] {
+    return this.#client.providers();
+  }
+
+  /** Joins the proxy's service swarm (webtorrent is loaded only now, when the view is used). */
+  async join(): Promise<void> {
+    if (this.#swarm) return;
+    const { joinServiceSwarm } = await import('../../peer/service-swarm.ts');
+    const Ext = proxyExtension({ role: 'requester', payment_pk: this.payer_key });
+    this.#swarm = await joinServiceSwarm<ProxyExtension>(PROXY_SWARM_NAME, Ext as new (wire: ProxyWire) => ProxyExtension, {
+      opened: (ext) => {
+        ext.handler = {
+          ready: (remote) => {
+            if (remote?.role !== 'provider') return;
+            this.#client.addProvider(remote.payment_pk, ext);
+            this.#changed();
+          },
+          frame: () => {},
+          warning: () => {},
+        };
+      },
+      closed: (ext) => {
+        this.#client.wireClosed(ext);
+        this.#changed();
+      },
+    });
+  }
+
+  /** Leaves and joins again: a new connection to every provider (after a drop, the old wire will not come back). */
+  async rejoin(): Promise<void> {
+    this.#swarm?.leave();
+    this.#swarm = null;
+    await this.join();
+  }
+
+  leave(): void {
+    this.#paused = true;
+    void this.#session?.pause();
+    this.#swarm?.leave();
+    this.#swarm = null;
+  }
+
+  /**
+   * Fetches `url` until it is complete, paused or stopped: each dropped session rejoins and resumes with only the
+   * missing chunks, from the provider `pick` names among those connected (it skips providers that lied).
+   */
+  async fetch(url: string, terms: JobTerms, pick: (connected: readonly PublicKeyHex[]) => PublicKeyHex | null): Promise<FetchEnd> {
+    this.#paused = false;
+    let idle_drops = 0;
+    for (let n = 0; n < MAX_SESSIONS_PER_FETCH && idle_drops < MAX_DROPS_WITHOUT_PROGRESS; n++) {
+      const key = await this.#waitForProvider(pick);
+      if (this.#paused) return { kind: 'paused' };
+      if (key === null) return { kind: 'no_provider' };
+      let chunks = 0;
+      const session = await this.#client.run(url, key, terms, (fx, state) => {
+        if (fx.type === 'store_chunk') chunks++;
+        this.#observe(key, fx, state);
+      });
+      this.#session = session;
+      // A pause that came while the session was being set up.
+      if (this.#paused) void session.pause();
+      const end = await session.settled;
+      this.#session = null;
+      this.#events.settled(end);
+      await this.#store.updateProvider(key, (r) => ({
+        ...r, sessions: r.sessions + 1, finished: r.finished + (end.phase === 'Done' ? 1 : 0),
+        dropped: r.dropped + (end.stop?.kind === 'dropped' ? 1 : 0), lied: r.lied + (end.phase === 'Banned' ? 1 : 0),
+      }));
+      if (end.phase === 'Done') return { kind: 'done', state: end };
+      if (this.#paused) return { kind: 'paused' };
+      if (end.phase === 'Banned') continue;
+      if (end.stop?.kind === 'dropped') {
+        idle_drops = chunks === 0 ? idle_drops + 1 : 0;
+        await this.rejoin();
+        continue;
+      }
+      return { kind: 'stopped', stop: end.stop, state: end };
+    }
+    return { kind: 'too_many_drops' };
+  }
+
+  async pause(): Promise<void> {
+    this.#paused = true;
+    for (const wake of this.#providerWaiters) wake();
+    await this.#session?.pause();
+  }
+
+  #observe(key: PublicKeyHex, fx: RequesterEffect, state: RequesterState): void {
+    if (fx.type === 'open_channel' && state.payer) {
+      const price = state.payer.price_units_per_kib.toString();
+      void this.#store.updateProvider(key, (r) => ({ ...r, price_units_per_kib: price }));
+    }
+    if (fx.type === 'store_chunk') void this.#store.updateProvider(key, (r) => ({ ...r, chunks: r.chunks + 1 }));
+    this.#events.effect(fx, state);
+  }
+
+  #changed(): void {
+    this.#events.providers(this.#client.providers());
+    for (const wake of this.#providerWaiters) wake();
+  }
+
+  async #waitForProvider(pick: (connected: readonly PublicKeyHex[]) => PublicKeyHex | null): Promise<PublicKeyHex | null> {
+    const deadline = Date.now() + PROVIDER_WAIT_MS;
+    for (;;) {
+      const key = pick(this.#client.providers());
+      if (key !== null || this.#paused) return key;
+      const left = deadline - Date.now();
+      if (left <= 0) return null;
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.#providerWaiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, left);
+        this.#providerWaiters.add(wake);
+      });
+    }
+  }
+}
