@@ -152,7 +152,8 @@ class FetchState {
         if (!blob) return this.#stop('The file could not be read back from this browser\'s storage. Fetch it again.');
         this.#result = { href: URL.createObjectURL(blob), name: fileName(url), bytes: blob.size };
         this.#phase = 'done';
-        this.#notice = { kind: 'info', text: `Fetched ${fileName(url)} through a peer.` };
+        const changed = job.restarts > 0 ? ' The file changed on the site during the fetch: this is its new version.' : '';
+        this.#notice = { kind: 'info', text: `Fetched ${fileName(url)} through a peer.${changed}` };
         return;
       }
       case 'paused':
