@@ -89,8 +89,11 @@ export class NodePeer {
     return info;
   }
 
-  add(source: { kind: 'magnet'; uri: string } | { kind: 'torrent_file'; bytes: Uint8Array }, speed: boolean): Promise<TorrentInfo> {
-    return this.#engine.add(source, speed, MAGNET_TIMEOUT_MS);
+  async add(source: { kind: 'magnet'; uri: string } | { kind: 'torrent_file'; bytes: Uint8Array }, speed: boolean): Promise<TorrentInfo> {
+    const info = await this.#engine.add(source, speed, MAGNET_TIMEOUT_MS);
+    // A bridge joining a magnet meets browsers before it has the metadata; see offerMetadataAgain.
+    for (const wire of this.#engine.torrents.get(info.info_hash)?.torrent.wires ?? []) offerMetadataAgain(wire);
+    return info;
   }
 
   list(): TorrentInfo[] {
@@ -130,6 +133,23 @@ export class NodePeer {
     this.#platform.close();
     return left;
   }
+}
+
+/** A torrent's wire as the engine holds it (bittorrent-protocol's Wire). */
+type Wire = NonNullable<ReturnType<PeerEngine['torrents']['get']>>['torrent']['wires'][number];
+
+/**
+ * A wire that formed while neither side had the metadata (a browser that joined the bridge's magnet while the bridge
+ * was still fetching it from TCP peers) got our BEP 10 handshake without metadata_size, and the remote's ut_metadata
+ * asks only at the handshake: it would wait forever. Once we have the metadata (webtorrent has put its size in our
+ * handshake by now), the handshake goes again to each such wire; BEP 10 allows a repeat, and the Speed extension
+ * keeps its first negotiation. bittorrent-protocol's own sender builds it (with the extension ids, `m`).
+ */
+function offerMetadataAgain(wire: Wire): void {
+  const inner = wire as Wire & { _sendExtendedHandshake?: () => void; _extendedHandshakeSent?: boolean };
+  // Only a repeat: a wire still in its BitTorrent handshake sends the first one itself, with the size.
+  if (wire.destroyed || !inner._extendedHandshakeSent || wire.peerExtendedHandshake.metadata_size !== undefined) return;
+  if (typeof inner._sendExtendedHandshake === 'function') inner._sendExtendedHandshake();
 }
 
 /** A TCP port free on every interface right now (the OS picks it). */

@@ -96,6 +96,8 @@ export default async function bridgeBench(ctx: BenchContext): Promise<BenchResul
       { key: 't', name: '(t) bridge: TCP seeder → Node provider → browser, paid', run: async (tag: string) => {
         const bridge = spawnProvider(children, server.url, join(dir, `bridge-${++bridges}`), 'bridge bench password', ['--reserve', '1', '--interval', '60', '--no-utp', `${tcpSource.magnet}&x.pe=127.0.0.1:${tcpSource.port}`], env);
         try {
+          // The browser joins as the bridge starts, before it has the metadata: the bridge offers it again once it
+          // has it (node-peer.ts, offerMetadataAgain), so the two overlap from the start.
           return await download(browser, server.url, tcpSource.magnet, tag, sha256_hex, true);
         } finally {
           bridge.child.kill('SIGKILL');
