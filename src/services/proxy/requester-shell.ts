@@ -93,11 +93,14 @@ export class RequesterShell {
         case 'send': p.send(fx.frame); break;
         case 'store_chunk': await p.store(fx.index, fx.offset, fx.bytes); dirty = true; break;
         case 'pay': {
-          // The job records the chunk as paid in this same step; the signed state goes out before it is persisted.
+          // Save before send: the job (this chunk received and paid, the spend) is persisted with the signed state
+          // before it leaves. Sent first, a reload in between would fetch and pay the same chunk again; persisted
+          // first, a payment lost with the link is re-sent by the next session (RequesterStart.resend).
           const payment = await p.sign(fx.state, this.#state.context);
           this.last_payment = payment;
+          await p.persist(this.#state.job, this.#state.job_spent_units);
+          dirty = false;
           p.send({ type: 'payment', job_id: this.#state.request.job_id, payment });
-          dirty = true;
           break;
         }
         case 'restarted': dirty = true; break;

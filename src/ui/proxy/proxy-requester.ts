@@ -38,7 +38,7 @@ export class ProxyRequester {
   readonly #client: RequesterClient;
   readonly #store: IdbJobStore;
   readonly #events: RequesterEvents;
-  #swarm: ServiceSwarm | null = null;
+  #swarm: Promise<ServiceSwarm> | null = null;
   #session: RunningSession | null = null;
   #paused = false;
   #providerWaiters = new Set<() => void>();
@@ -68,10 +68,20 @@ export class ProxyRequester {
 
   /** Joins the proxy's service swarm (webtorrent is loaded only now, when the view is used). */
   async join(): Promise<void> {
-    if (this.#swarm) return;
+    // One swarm at a time, even when the view asks twice before the first join finished.
+    const swarm = (this.#swarm ??= this.#open());
+    try {
+      await swarm;
+    } catch (error) {
+      if (this.#swarm === swarm) this.#swarm = null;
+      throw error;
+    }
+  }
+
+  async #open(): Promise<ServiceSwarm> {
     const { joinServiceSwarm } = await import('../../peer/service-swarm.ts');
     const Ext = proxyExtension({ role: 'requester', payment_pk: this.payer_key });
-    this.#swarm = await joinServiceSwarm<ProxyExtension>(PROXY_SWARM_NAME, Ext as new (wire: ProxyWire) => ProxyExtension, {
+    return joinServiceSwarm<ProxyExtension>(PROXY_SWARM_NAME, Ext as new (wire: ProxyWire) => ProxyExtension, {
       opened: (ext) => {
         ext.handler = {
           ready: (remote) => {
@@ -92,15 +102,18 @@ export class ProxyRequester {
 
   /** Leaves and joins again: a new connection to every provider (after a drop, the old wire will not come back). */
   async rejoin(): Promise<void> {
-    this.#swarm?.leave();
-    this.#swarm = null;
+    this.#leaveSwarm();
     await this.join();
   }
 
   leave(): void {
     this.#paused = true;
     void this.#session?.pause();
-    this.#swarm?.leave();
+    this.#leaveSwarm();
+  }
+
+  #leaveSwarm(): void {
+    void this.#swarm?.then((swarm) => swarm.leave());
     this.#swarm = null;
   }
 

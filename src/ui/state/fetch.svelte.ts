@@ -107,7 +107,8 @@ class FetchState {
       if (view.received < view.chunks) list.push({ url, view });
     }
     this.#unfinished = list;
-    if (wallet.signer && !this.busy) await this.#ensure()?.join();
+    // Joining early lists the providers before the first fetch; a failure here is reported by start().
+    if (wallet.signer && !this.busy) await this.#ensure()?.join().catch(() => {});
   }
 
   /** Checks what was typed, then fetches until done, paused, capped or stopped. */
@@ -124,7 +125,11 @@ class FetchState {
     if (!requester) return void (this.#notice = { kind: 'error', text: LOCKED_MESSAGE });
     this.#revoke();
     this.#phase = 'connecting';
-    await requester.join();
+    try {
+      await requester.join();
+    } catch {
+      return this.#stop('Could not reach the peers offering this service. Check the connection and try again.');
+    }
     const terms = {
       chunk_size: FETCH_CHUNK_BYTES, max_price_units_per_kib: price, cap_units: cap, max_bytes: MAX_JOB_BYTES,
       day_cap_units: settings.current.day_cap_units ?? cap, day_spent_units: 0n,

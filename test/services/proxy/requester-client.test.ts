@@ -1,9 +1,10 @@
 // The app's requester client against the provider host (in-memory relayed wires, a real loopback origin): pause,
 // a wire cut with a payment lost, and a "reload" (a new client on the same store) resume the job to the end; the
-// bytes match and the ledger settles exactly what was signed.
+// bytes match and the ledger settles exactly what was signed. Each payment is stored before it is sent.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PublicKeyHex } from '../../../src/protocol/ed25519.ts';
 import { signPaymentState } from '../../../src/protocol/payment-state.ts';
+import { fromJSON } from '../../../src/services/proxy/chunk-record.ts';
 import { RequesterClient, type ProxyJobStore, type StoredJob } from '../../../src/services/proxy/requester-client.ts';
 import { memoryHost } from './host-harness.ts';
 import { startOrigin, type Origin } from './origin.ts';
@@ -87,6 +88,39 @@ describe('requester client', () => {
     expect(channels.every((c) => !c.open)).toBe(true);
     expect(ledger.settledUnits()).toBe(BigInt(store.jobs.get(url)?.spent_units ?? '-1'));
     expect(store.jobs.get(url)?.resend).toBeNull();
+    host.stop();
+  });
+
+  it('saves before it sends: every payment leaves only after the job recording it as paid, and itself as the re-send, is stored', async () => {
+    const file = new Uint8Array(4 * CHUNK + 1).map((_, i) => (i * 3 + 5) & 0xff);
+    origin = await startOrigin(file, '"p1"');
+    const ledger = new ProxyLedger();
+    const { host, connect } = memoryHost(provider, origin, ledger);
+    const store = new MemoryStore();
+    let ids = 300;
+    const client = new RequesterClient({
+      openChannel: async (payee, escrow, timeout, ctx) => ledger.open(user.key, payee, escrow, timeout, Date.now(), ctx),
+      sign: (s, ctx) => signPaymentState(user.signer, s, ctx),
+      now: () => Date.now(),
+      newJobId: () => jobId(ids++),
+    }, store, user.key);
+    const { ext } = connect(user, (cutExt) => client.wireClosed(cutExt));
+    const url = `${origin.base}/file`;
+    const seen: string[] = [];
+    const send = ext.send.bind(ext);
+    ext.send = (frame) => {
+      if (frame.type === 'payment') {
+        const saved = store.jobs.get(url);
+        const back = saved?.record ? fromJSON(saved.record) : null;
+        const paid = back?.ok ? Array.from({ length: 5 }, (_, i) => back.job.paid.get(i)).filter(Boolean).length : -1;
+        seen.push(`${frame.payment.seq}: stored seq ${saved?.resend?.seq}, ${paid} paid`);
+      }
+      return send(frame);
+    };
+    client.addProvider(provider.key, ext);
+    const s1 = await client.run(url, provider.key, TERMS);
+    expect((await s1.settled).phase).toBe('Done');
+    expect(seen).toEqual([1, 2, 3, 4, 5].map((n) => `${n}: stored seq ${n}, ${n} paid`));
     host.stop();
   });
 
