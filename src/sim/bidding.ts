@@ -11,7 +11,8 @@ import type { Swarm } from './swarm.ts';
 export const BID_CHECK_MS = 10_000;
 
 export function refreshBid(sw: Swarm, peer: SimPeer, now: number): void {
-  if (!peer.spec.speed || peer.phase !== 'leeching') {
+  // An earn-mode provider runs Speed with bidding off: it fetches what it serves for free (docs/cdn-links.md §3).
+  if (!peer.spec.speed || peer.phase !== 'leeching' || peer.spec.origin === 'provider') {
     peer.bid_units_per_kib = null;
     return;
   }
@@ -23,7 +24,10 @@ export function refreshBid(sw: Swarm, peer: SimPeer, now: number): void {
   const decision = decideBid(peer.bidder, { balance_units, remaining_bytes, settings: DEFAULT_BID_SETTINGS }, now);
   peer.bidder = decision.state;
   sw.recorder.bid_decisions++;
-  if (decision.send) peer.bid_units_per_kib = decision.send.price_units_per_kib;
+  if (decision.send) {
+    peer.bid_units_per_kib = decision.send.price_units_per_kib;
+    if (peer.bid_units_per_kib > peer.max_bid_units_per_kib) peer.max_bid_units_per_kib = peer.bid_units_per_kib;
+  }
 }
 
 export function refreshBidIfDue(sw: Swarm, peer: SimPeer, now: number): void {

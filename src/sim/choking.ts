@@ -29,6 +29,7 @@ function configFor(sw: Swarm, is_seed: boolean): ChokeConfig {
  * Returns false when there was nobody to decide about.
  */
 export function chokeRound(sw: Swarm, provider: SimPeer, now: number): boolean {
+  if (provider.spec.origin === 'web_seed') return webSeedRound(sw, provider, now);
   const snapshot: ChokePeer[] = [];
   const streams: Stream[] = [];
   const seeding = provider.phase === 'seeding';
@@ -71,4 +72,24 @@ export function chokeRound(sw: Swarm, provider: SimPeer, now: number): boolean {
     tryStart(sw, s, now);
   }
   return true;
+}
+
+/** The CDN origin (a BEP 19 web seed) is no peer: it answers every downloader's Range requests, free, sharing its upload. */
+function webSeedRound(sw: Swarm, origin: SimPeer, now: number): boolean {
+  let busy = false;
+  for (const out of origin.outs) {
+    if (out.down.phase !== 'leeching') {
+      setChoked(out);
+      continue;
+    }
+    busy = true;
+    serveFromOrigin(sw, out, now);
+  }
+  return busy;
+}
+
+export function serveFromOrigin(sw: Swarm, out: Stream, now: number): void {
+  setUnchoked(out);
+  out.price_units_per_kib = null;
+  tryStart(sw, out, now);
 }

@@ -1,11 +1,13 @@
 // `npm run sim -- <scenario|all> [--scale docs|test] [--out docs/sim] [--seed N]` runs scenarios with their baselines
 // and writes reports and charts; `npm run sim -- readings` re-inlines the hand-written readings only.
+import { writeCdnReport } from './cdn-report.ts';
+import { CDN_SCENARIO, runCdnScenario } from './cdn-scenario.ts';
 import { refreshReading, writeReport } from './report.ts';
 import { runScenario } from './run.ts';
 import { SCENARIOS, scenarioByName, type Scale, type Scenario } from './scenarios.ts';
 
 function usage(): never {
-  process.stderr.write(`usage: npm run sim -- <${SCENARIOS.map((s) => s.name).join('|')}|all|readings> [--scale docs|test] [--out DIR] [--seed N]\n`);
+  process.stderr.write(`usage: npm run sim -- <${[...SCENARIOS.map((s) => s.name), CDN_SCENARIO.name].join('|')}|all|readings> [--scale docs|test] [--out DIR] [--seed N]\n`);
   process.exit(2);
 }
 
@@ -26,8 +28,14 @@ if (seed !== null && !Number.isSafeInteger(seed)) usage();
 
 if (target === 'readings') {
   // Only re-inline the hand-written readings into the existing reports: no scenario runs.
-  for (const s of SCENARIOS) process.stdout.write(`${refreshReading(out, s.name) ?? `${s.name}: no report yet`}\n`);
+  for (const name of [...SCENARIOS.map((s) => s.name), CDN_SCENARIO.name]) process.stdout.write(`${refreshReading(out, name) ?? `${name}: no report yet`}\n`);
   process.exit(0);
+}
+// The paid-CDN scenario has its own runs and report (cdn-scenario.ts, cdn-report.ts): it compares board runs, not Speed with no Speed.
+if (target === CDN_SCENARIO.name || target === 'all') {
+  const result = runCdnScenario(scale, seed, (line) => process.stdout.write(`${line}\n`));
+  process.stdout.write(`${CDN_SCENARIO.name}: report ${writeCdnReport(result, out)}\n`);
+  if (target !== 'all') process.exit(0);
 }
 const chosen: Scenario[] = target === 'all' ? [...SCENARIOS] : [scenarioByName(target)];
 for (const base of chosen) {

@@ -51,6 +51,27 @@ export interface Cheaters {
   readonly bad_data_share: number;
 }
 
+/** An earn-mode provider outside the swarm (docs/cdn-links.md §2): its link (its upload is its upload limit), the
+ * storage it lends, and when it first reads the board. Its balance is 0: it fetches for free and only sells. */
+export interface EarnProvider {
+  readonly up_kib_per_s: number;
+  readonly down_kib_per_s: number;
+  readonly storage_budget_bytes: number;
+  readonly first_poll_ms: number;
+}
+
+/** Issue 17's paid CDN: the file's origin as a BEP 19 web seed, and providers that read the tracker's demand board. */
+export interface CdnSetup {
+  /** The origin's upload, shared by every downloader it serves (an HTTP server answers all Range requests). */
+  readonly origin_up_kib_per_s: number;
+  readonly origin_stop_ms: number;
+  readonly board_poll_ms: number;
+  /** Empty: nobody outside the swarm reads the board (the no-board run). */
+  readonly providers: readonly EarnProvider[];
+  /** What-if: added to planEarn's FADE_GRACE_MS (2 min) by the shell, to ask what a longer grace would change. 0: as shipped. */
+  readonly fade_grace_extra_ms: number;
+}
+
 export interface SwarmConfig {
   readonly seed: number;
   readonly piece_count: number;
@@ -91,6 +112,8 @@ export interface SwarmConfig {
   readonly cheaters: Cheaters;
   /** 'real': Ed25519 sign and verify every payment (slow, for small runs); 'trusted': the verified-flag path. */
   readonly signatures: 'real' | 'trusted';
+  /** The paid-CDN model (src/sim/board.ts); absent in every scenario before issue 17. */
+  readonly cdn?: CdnSetup;
 }
 
 export const NO_CHEATERS: Cheaters = { non_payer_share: 0, pay_pieces: 0, bad_data_share: 0 };

@@ -11,7 +11,9 @@ import { EV_DEPART, EV_PATIENCE, type Swarm } from './swarm.ts';
  */
 export function scheduleDeparture(sw: Swarm, peer: SimPeer, now: number): void {
   const { spec } = peer;
-  const at = spec.origin === 'seed' ? spec.leave_by_ms : peer.phase === 'seeding' ? now + spec.natural_seed_ms : spec.leave_by_ms;
+  // An earn-mode provider leaves when its plan drops the torrent (board.ts), not on a seeding clock.
+  if (spec.origin === 'provider') return;
+  const at = spec.origin === 'seed' || spec.origin === 'web_seed' ? spec.leave_by_ms : peer.phase === 'seeding' ? now + spec.natural_seed_ms : spec.leave_by_ms;
   if (!Number.isFinite(at)) return;
   const when = Math.max(now, at);
   peer.departure_token++;

@@ -55,6 +55,10 @@ export class SimPeer {
   /** Peers this one refuses to talk to, until the given time. */
   readonly bans = new Map<number, number>();
   bad_pieces_received = 0;
+  /** Bytes of pieces it finished uploading (the CDN report's origin bytes). */
+  uploaded_bytes = 0;
+  /** Highest bid it ever broadcast (the no-charge-above-bid check). */
+  max_bid_units_per_kib: Units = 0n;
   /** Most pieces this peer, as a provider, ever had started-but-unpaid towards one requester. */
   max_unpaid_out = 0;
 

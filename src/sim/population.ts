@@ -1,11 +1,12 @@
 // Who joins the swarm, when, on what link, with what balance and patience: drawn once from the seed, in a fixed
 // order that does not depend on the Speed share, so the Speed run and its baseline meet exactly the same people.
 import { UNITS_PER_BTT, type Units } from '../protocol/money.ts';
-import { HOUR_MS, type SwarmConfig } from './config.ts';
+import { HOUR_MS, type CdnSetup, type SwarmConfig } from './config.ts';
 import { Rng } from './rng.ts';
 
 export type Cheat = 'honest' | 'non_payer' | 'bad_data';
-export type Origin = 'arrival' | 'seed' | 'partial';
+/** web_seed: the CDN origin (BEP 19); provider: an earn-mode provider that arrives when the board makes it join. */
+export type Origin = 'arrival' | 'seed' | 'partial' | 'web_seed' | 'provider';
 
 export interface PeerSpec {
   readonly index: number;
@@ -28,6 +29,8 @@ export interface PeerSpec {
 }
 
 const BYTES_PER_KIB_PER_S_TO_PER_MS = 1024 / 1000;
+/** Joins one earn-mode provider may make in a run; beyond them it stays out (a report says if one ran out). */
+export const SESSIONS_PER_PROVIDER = 12;
 
 export function drawPopulation(config: SwarmConfig): PeerSpec[] {
   const rng = new Rng(config.seed, 'population');
@@ -39,6 +42,8 @@ export function drawPopulation(config: SwarmConfig): PeerSpec[] {
   const holdings = drawPartialHoldings(rng, config);
   for (const pieces of holdings) add('partial', 0, rng.exponential(config.partial_stay_mean_ms), pieces);
   for (const arrival_ms of drawArrivals(rng, config)) add('arrival', arrival_ms, Infinity, null);
+  // The CDN's origin and providers come last and draw nothing, so the requesters are the same with or without them.
+  if (config.cdn) specs.push(...cdnSpecs(config.cdn, specs.length));
   return specs;
 }
 
@@ -77,6 +82,20 @@ function drawPeer(
     leave_by_ms,
     pieces,
   };
+}
+
+function cdnSpecs(cdn: CdnSetup, first: number): PeerSpec[] {
+  const fixed = { bandwidth_class: -1, balance_units: 0n, natural_seed_ms: 0, reservation_units_per_hour: 0, cheat: 'honest' as const, pieces: null };
+  const rate = (kib_per_s: number) => kib_per_s * BYTES_PER_KIB_PER_S_TO_PER_MS;
+  const origin: PeerSpec = {
+    ...fixed, index: first, origin: 'web_seed', arrival_ms: 0, speed: false, leave_by_ms: cdn.origin_stop_ms,
+    up_bytes_per_ms: rate(cdn.origin_up_kib_per_s), down_bytes_per_ms: 0,
+  };
+  // A provider that drops the torrent and joins again later starts empty: each join is a session of its own.
+  return [origin, ...cdn.providers.flatMap((p, i) => Array.from({ length: SESSIONS_PER_PROVIDER }, (_, k): PeerSpec => ({
+    ...fixed, index: first + 1 + i * SESSIONS_PER_PROVIDER + k, origin: 'provider', arrival_ms: p.first_poll_ms, speed: true,
+    leave_by_ms: Infinity, up_bytes_per_ms: rate(p.up_kib_per_s), down_bytes_per_ms: rate(p.down_kib_per_s),
+  })))];
 }
 
 /** Arrival times in ascending order. */

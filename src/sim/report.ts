@@ -65,7 +65,7 @@ export function writeReport(result: ScenarioResult, dir: string): string {
   return path;
 }
 
-function readingOf(dir: string, name: string): string {
+export function readingOf(dir: string, name: string): string {
   const path = join(dir, 'readings', `${name}.md`);
   return existsSync(path) ? readFileSync(path, 'utf8').trim() : '_Reading not written yet._';
 }

@@ -3,7 +3,8 @@
 import { fillAll, setBit } from './bitset.ts';
 import { Availability } from './availability.ts';
 import { refreshBid } from './bidding.ts';
-import { chokeRound } from './choking.ts';
+import { onBoardPoll, startBoard } from './board.ts';
+import { chokeRound, serveFromOrigin } from './choking.ts';
 import type { SwarmConfig } from './config.ts';
 import { onDepartureCheck, onPatienceCheck, scheduleDeparture } from './departure.ts';
 import { EventQueue, type EventView } from './events.ts';
@@ -23,6 +24,7 @@ export const EV_PATIENCE = 5;
 export const EV_PAYMENT_TICK = 6;
 export const EV_SAMPLE = 7;
 export const EV_ANNOUNCE = 8;
+export const EV_BOARD = 9;
 
 /** Below this many connections a peer re-announces early rather than waiting out the interval. */
 const LOW_CONNECTIONS = 10;
@@ -54,6 +56,8 @@ export class Swarm {
   onSample: ((now_ms: number) => void) | null = null;
   /** Time the file stopped being complete among present peers (a piece nobody holds), or null while it is. */
   dead_at_ms: number | null = null;
+  /** The CDN origin (BEP 19 web seed) when the config has one: every downloader connects to it directly. */
+  readonly origin: SimPeer | null;
   #finished = false;
 
   constructor(config: SwarmConfig) {
@@ -67,6 +71,7 @@ export class Swarm {
     this.pickerRng = new Rng(config.seed, 'picker');
     this.#presentAt = new Int32Array(this.peers.length).fill(-1);
     this.#stamp = new Int32Array(this.peers.length);
+    this.origin = this.peers.find((p) => p.spec.origin === 'web_seed') ?? null;
   }
 
   get present_count(): number {
@@ -76,8 +81,10 @@ export class Swarm {
   /** Runs to the horizon (or until nothing is left to happen) and settles every open channel. */
   run(): this {
     if (this.#finished) throw new Error('swarm: already run');
-    for (const peer of this.peers) this.queue.push(peer.spec.arrival_ms, EV_ARRIVE, peer.index);
+    // Earn-mode providers arrive only when their plan joins the torrent; they read the board from their first poll.
+    for (const peer of this.peers) if (peer.spec.origin !== 'provider') this.queue.push(peer.spec.arrival_ms, EV_ARRIVE, peer.index);
     this.queue.push(0, EV_SAMPLE);
+    if (this.config.cdn) startBoard(this);
     const ev: EventView = { time_ms: 0, kind: 0, a: 0, b: 0 };
     while (this.queue.peekTime() <= this.config.horizon_ms && this.queue.pop(ev)) this.#dispatch(ev);
     this.#finish(Math.min(this.config.horizon_ms, Math.max(this.queue.now_ms, 0)));
@@ -118,6 +125,7 @@ export class Swarm {
         this.queue.push(now + this.config.announce_interval_ms, EV_ANNOUNCE, peer.index);
         return;
       }
+      case EV_BOARD: return onBoardPoll(this, ev.a, now);
       default: throw new Error(`swarm: unknown event kind ${ev.kind}`);
     }
   }
@@ -131,7 +139,7 @@ export class Swarm {
   #arrive(peer: SimPeer, now: number): void {
     const { spec } = peer;
     const n = this.config.piece_count;
-    if (spec.origin === 'seed') {
+    if (spec.origin === 'seed' || spec.origin === 'web_seed') {
       fillAll(peer.have, n);
       peer.have_count = n;
     } else if (spec.pieces) {
@@ -148,17 +156,21 @@ export class Swarm {
     this.#presentAt[peer.index] = this.#present.length;
     this.#present.push(peer.index);
     this.announce(peer, now);
+    const origin = this.origin;
+    if (origin !== null && origin !== peer && origin.present && peer.phase === 'leeching') {
+      serveFromOrigin(this, this.#connect(peer, origin, now).streams[1], now);
+    }
     refreshBid(this, peer, now);
     // Spread choke rounds over the round length so providers do not all decide in the same instant.
     this.#armChoker(peer, now);
     this.queue.push(now + this.config.announce_interval_ms, EV_ANNOUNCE, peer.index);
     scheduleDeparture(this, peer, now);
-    if (peer.phase === 'leeching') this.queue.push(now + this.config.patience_ms, EV_PATIENCE, peer.index);
+    if (peer.phase === 'leeching' && spec.origin !== 'provider') this.queue.push(now + this.config.patience_ms, EV_PATIENCE, peer.index);
   }
 
   /** Asks the tracker for random present peers and connects to those with room. */
   announce(peer: SimPeer, now: number): void {
-    if (now < peer.next_announce_ms) return;
+    if (now < peer.next_announce_ms || peer.spec.origin === 'web_seed') return;
     peer.next_announce_ms = now + MIN_ANNOUNCE_INTERVAL_MS;
     const want = this.config.numwant - peer.outs.length;
     const draws = want * DRAWS_PER_WANTED;
@@ -175,19 +187,20 @@ export class Swarm {
   }
 
   #mayConnect(a: SimPeer, b: SimPeer, now: number): boolean {
-    if (!b.present || b.outs.length >= this.config.max_connections) return false;
+    if (!b.present || b.outs.length >= this.config.max_connections || b.spec.origin === 'web_seed') return false;
     if (a.phase === 'seeding' && b.phase === 'seeding') return false;
     if (a.bans.size > 0 && (a.bans.get(b.index) ?? -1) > now) return false;
     return b.bans.size === 0 || (b.bans.get(a.index) ?? -1) <= now;
   }
 
-  #connect(a: SimPeer, b: SimPeer, now: number): void {
+  #connect(a: SimPeer, b: SimPeer, now: number): Conn {
     const conn = new Conn(a, b, this.streams.length);
     this.streams.push(conn.streams[0], conn.streams[1]);
     a.outs.push(conn.streams[0]);
     b.outs.push(conn.streams[1]);
     this.#armChoker(a, now);
     this.#armChoker(b, now);
+    return conn;
   }
 
   /** Starts a peer's choke rounds if they are paused, spread over the round so providers do not decide in step. */

@@ -59,6 +59,7 @@ export function onPieceDone(sw: Swarm, stream_id: number, token: number, now: nu
   const bytes = sw.config.piece_bytes;
   release(s);
   s.bytes_total += bytes;
+  up.uploaded_bytes += bytes;
   const bad = up.spec.cheat === 'bad_data';
   if (bad) {
     down.bad_pieces_received++;
