@@ -61,7 +61,7 @@ async function storedJob(page: Page, url: string): Promise<{ record: string; spe
 }
 
 test('a 20 MiB file fetched through a peer in the app survives a cap, a cut link and a reload; paid = received = signed', async ({ browser }) => {
-  test.setTimeout(150_000);
+  test.setTimeout(180_000);
   const server = process.env.SEEDPAY_URL ?? '';
   const file = content(FILE_BYTES);
   const origin = await startOrigin(file, '"big-1"');
@@ -144,6 +144,11 @@ test('a 20 MiB file fetched through a peer in the app survives a cap, a cut link
   const [download] = await Promise.all([page.waitForEvent('download'), save.click()]);
   const bytes = await readDownload(download);
   expect(bytes.length).toBe(FILE_BYTES);
+  // The finished job (chunk map, counts, Save and Open) passes axe too, at both widths.
+  expect(await axeViolations(page, 'fetch done 1280')).toEqual([]);
+  await page.setViewportSize({ width: 390, height: 844 });
+  expect(await axeViolations(page, 'fetch done 390')).toEqual([]);
+  await page.setViewportSize({ width: 1280, height: 800 });
   expect(createHash('sha256').update(bytes).digest('hex')).toBe(createHash('sha256').update(file).digest('hex'));
 
   // Paid = received, from the job record the browser keeps; what it signed is its spend; the ledger settled exactly that.
