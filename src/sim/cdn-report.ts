@@ -66,7 +66,8 @@ function setupTable(r: CdnRunResult): string {
   const rows: [string, string][] = [
     ['file', `${c.piece_count} pieces × ${c.piece_bytes / KIB_BYTES} KiB = ${(r.file_bytes / 2 ** 20).toFixed(0)} MiB`],
     ['arrivals', `${arrivals}; all run Speed (they bid), links ${c.bandwidth.map((b) => `${b.name} ${b.weight * 100} %`).join(', ')}`],
-    ['origin (web seed)', cdn ? `${cdn.origin_up_kib_per_s} KiB/s shared by all its downloaders, stops at ${minutes(cdn.origin_stop_ms)} min; no other seed at t = 0` : '—'],
+    ['origin (web seed)', !cdn || cdn.origin_stop_ms <= 0 ? 'none' : `${cdn.origin_up_kib_per_s} KiB/s shared by all its downloaders, stops at ${minutes(cdn.origin_stop_ms)} min`],
+    ['at t = 0', c.partial_holders === 0 ? 'no seed' : `no seed; ${c.partial_holders} partial holders with ~${c.partial_fraction * 100} % each (requesters too: they bid), staying ~${hours(c.partial_stay_mean_ms)} h (exp.)`],
     ['providers', cdn ? `board poll every ${cdn.board_poll_ms / 1000} s, ${cdn.providers.length} as configured (first polls at ${cdn.providers.map((p) => p.first_poll_ms / 1000).join(', ')} s), each ${cdn.providers[0]?.up_kib_per_s ?? 0}/${cdn.providers[0]?.down_kib_per_s ?? 0} KiB/s up/down, budget ${(cdn.providers[0]?.storage_budget_bytes ?? 0) / 2 ** 30} GiB, balance 0, bidding off` : '—'],
     ['requesters after completing', `${c.leave_at_once_share * 100} % leave at once; the rest seed log-normal, median ${minutes(c.seed_median_ms)} min, σ ${c.seed_sigma}, longer while earning (earnings-rate response)`],
     ['patience', `a requester receiving nothing for ${minutes(c.patience_ms)} min gives up`],

@@ -44,6 +44,13 @@ export const CDN_WORKLOADS: readonly CdnWorkload[] = [
     }),
   },
   {
+    key: 'seedless', label: 'seedless: no origin at all; 8 peers hold ~40 % each (mean stay 1 h); a requester every 30 min',
+    config: (scale) => ({
+      ...base(scale, 0), seed: 68, horizon_ms: sized(scale, 12, 3) * HOUR_MS, partial_holders: 8, partial_fraction: 0.4, partial_stay_mean_ms: HOUR_MS,
+      arrivals: { kind: 'poisson', count: sized(scale, 20, 6), mean_interval_ms: 30 * MINUTE_MS },
+    }),
+  },
+  {
     key: 'tail', label: 'long tail: a requester every 15 min on average for 6 h; origin stops at 1 h',
     config: (scale) => ({
       ...base(scale, HOUR_MS), seed: 67, horizon_ms: sized(scale, 8, 3) * HOUR_MS,

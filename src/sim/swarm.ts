@@ -82,7 +82,11 @@ export class Swarm {
   run(): this {
     if (this.#finished) throw new Error('swarm: already run');
     // Earn-mode providers arrive only when their plan joins the torrent; they read the board from their first poll.
-    for (const peer of this.peers) if (peer.spec.origin !== 'provider') this.queue.push(peer.spec.arrival_ms, EV_ARRIVE, peer.index);
+    // A CDN origin that stops at 0 never existed (a seedless swarm whose providers can fetch only from peers).
+    for (const peer of this.peers) {
+      const { origin, leave_by_ms } = peer.spec;
+      if (origin !== 'provider' && !(origin === 'web_seed' && leave_by_ms <= 0)) this.queue.push(peer.spec.arrival_ms, EV_ARRIVE, peer.index);
+    }
     this.queue.push(0, EV_SAMPLE);
     if (this.config.cdn) startBoard(this);
     const ev: EventView = { time_ms: 0, kind: 0, a: 0, b: 0 };

@@ -97,6 +97,16 @@ describe('cdn-board scenario', () => {
     expect(graced.origin_bytes).toBeLessThan(shipped.origin_bytes);
   });
 
+  it('lets providers rebuild a seedless file from partial holders when there is no origin at all', () => {
+    const seedless = workload('seedless');
+    const r = run(seedless);
+    expect(r.origin_bytes).toBe(0);
+    expect(r.series.every((x) => x.origin_files === 0)).toBe(true);
+    const fetched = r.sessions.filter((s) => s.completed_ms !== null && s.completed_ms > s.joined_ms);
+    expect(fetched.length).toBeGreaterThan(0);
+    expect(r.money_delta_units).toBe(0n);
+  });
+
   it('publishes on the board only live bids of requesters, never the providers\' or the web seed as a seeder', () => {
     const sw = new Swarm({ ...crowd, horizon_ms: 3 * MINUTE_MS });
     let seen = 0;
