@@ -131,7 +131,7 @@ function workloadCharts(name: string, key: string, runs: readonly CdnRunResult[]
   };
   return [
     [`${name}-${key}-origin.svg`, lineChart({ title: 'Bytes the origin served so far (× the file)', x_label: 'hours', y_label: 'files', x_max, step: true, series: over((x) => x.origin_files) })],
-    [`${name}-${key}-copies.svg`, lineChart({ title: 'Distributed copies among present peers (origin included)', x_label: 'hours', y_label: 'copies', x_max, step: true, series: over((x) => x.copies) })],
+    [`${name}-${key}-copies.svg`, lineChart({ title: 'Distributed copies, origin included (below 1: a piece is lost)', x_label: 'hours', y_label: 'copies', x_max, step: true, series: over((x) => x.copies) })],
     [`${name}-${key}-downloads.svg`, lineChart({ title: 'Requesters completed within (share of all arrivals)', x_label: 'minutes', y_label: 'share', y_max: 1, series: charted.map((r) => ({ name: r.label, points: cdf(r) })) })],
   ];
 }
