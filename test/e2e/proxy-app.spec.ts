@@ -144,6 +144,16 @@ test('a 20 MiB file fetched through a peer in the app survives a cap, a cut link
   const [download] = await Promise.all([page.waitForEvent('download'), save.click()]);
   const bytes = await readDownload(download);
   expect(bytes.length).toBe(FILE_BYTES);
+  // Its bytes left IndexedDB once the file was handed over (the job record stays, read below).
+  expect(await page.evaluate(() => new Promise<number>((resolve, reject) => {
+    const open = indexedDB.open('seedpay-proxy-chunks');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const count = open.result.transaction('chunks', 'readonly').objectStore('chunks').count();
+      count.onsuccess = () => resolve(count.result);
+      count.onerror = () => reject(count.error);
+    };
+  }))).toBe(0);
   // The finished job (chunk map, counts, Save and Open) passes axe too, at both widths.
   expect(await axeViolations(page, 'fetch done 1280')).toEqual([]);
   await page.setViewportSize({ width: 390, height: 844 });

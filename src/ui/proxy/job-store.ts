@@ -69,8 +69,13 @@ export class IdbJobStore implements ProxyJobStore {
   }
 
   async forget(url: string, chunk_count: number): Promise<void> {
-    await delMany(Array.from({ length: chunk_count }, (_, i) => [url, i]), this.#chunks);
+    await this.dropChunks(url, chunk_count);
     await del(url, this.#jobs);
+  }
+
+  /** Frees a finished file's bytes (the Blob holds them now); its record stays as the account of what was paid. */
+  dropChunks(url: string, chunk_count: number): Promise<void> {
+    return delMany(Array.from({ length: chunk_count }, (_, i) => [url, i]), this.#chunks);
   }
 
   async providers(): Promise<Map<string, ProviderRecord>> {

@@ -3,7 +3,7 @@
 // as a Blob URL. The protocol runs in src/services/proxy; the wire and the loop in src/ui/proxy/proxy-requester.ts.
 import type { PublicKeyHex } from '../../protocol/ed25519.ts';
 import { MoneyError, parseBtt, type Units } from '../../protocol/money.ts';
-import { chunkCount, type ProxyJob } from '../../services/proxy/chunk-plan.ts';
+import { chunkCount, isComplete, type ProxyJob } from '../../services/proxy/chunk-plan.ts';
 import { fromJSON } from '../../services/proxy/chunk-record.ts';
 import { checkJobUrl, MAX_JOB_BYTES } from '../../services/proxy/job-request.ts';
 import type { RequesterEffect, RequesterState } from '../../services/proxy/requester-session.ts';
@@ -125,6 +125,10 @@ class FetchState {
     if (!requester) return void (this.#notice = { kind: 'error', text: LOCKED_MESSAGE });
     this.#revoke();
     this.#phase = 'connecting';
+    // A URL fetched to the end before is fetched afresh (its bytes were freed when it was saved).
+    const earlier = await this.#store.load(url);
+    const back = earlier?.record ? fromJSON(earlier.record) : null;
+    if (back?.ok && isComplete(back.job)) await this.#store.forget(url, chunkCount(back.job));
     try {
       await requester.join();
     } catch {
@@ -156,6 +160,7 @@ class FetchState {
         const blob = await this.#store.readFile(url, chunkCount(job), 'application/octet-stream');
         if (!blob) return this.#stop('The file could not be read back from this browser\'s storage. Fetch it again.');
         this.#result = { href: URL.createObjectURL(blob), name: fileName(url), bytes: blob.size };
+        await this.#store.dropChunks(url, chunkCount(job));
         this.#phase = 'done';
         const changed = job.restarts > 0 ? ' The file changed on the site during the fetch: this is its new version.' : '';
         this.#notice = { kind: 'info', text: `Fetched ${fileName(url)} through a peer.${changed}` };
