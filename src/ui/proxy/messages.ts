@@ -53,7 +53,7 @@ export function stopMessage(stop: RequesterStop | null): string {
   }
 }
 
-export const NO_PROVIDER_MESSAGE = 'No peer is offering to fetch right now. Try again later, or run `npm run proxy` on a computer you control.';
+export const NO_PROVIDER_MESSAGE = 'No peer is offering to fetch right now. Try again later, or run "npm run proxy" on a computer you control.';
 export const LOCKED_MESSAGE = 'Unlock your wallet first: each chunk is paid from it.';
 export const BAD_PRICE_MESSAGE = 'Enter the highest price as a BTT amount per KiB, for example 0.000002.';
 export const BAD_CAP_MESSAGE = 'Enter the spending cap as a BTT amount, for example 1.';
