@@ -6,8 +6,14 @@ import type { Units } from './money.ts';
 
 /** How far ahead an estimate looks: what the upload limit can carry in this time caps what a torrent can earn. */
 export const PLAN_HORIZON_S = 600;
-/** A held torrent whose demand left the board is kept this long before it is dropped (bids come and go). */
-export const FADE_GRACE_MS = 120_000;
+/**
+ * A held torrent whose demand left the board is kept this long before it is dropped. Measured against the gaps
+ * between requesters of long-tail content, not against bid churn: with 2 min, providers deleted the file between
+ * requesters a quarter of an hour apart and fetched it again for each, so a file still died with its origin (the
+ * simulator's cdn-board scenario: 0 of 21 late requesters completed; with 2 h, 21 of 21). The storage budget still
+ * bounds what is kept, and better-paying content still displaces it.
+ */
+export const FADE_GRACE_MS = 2 * 60 * 60_000;
 /** A held torrent is displaced only by one scoring at least this many times better (fetching again costs). */
 export const SWITCH_FACTOR = 2n;
 /** Most torrents earn mode holds at once (the peer runs at most a few dozen in all). */

@@ -96,7 +96,7 @@ export function onBoardPoll(sw: Swarm, i: number, now: number): void {
     storage_budget_bytes: setup.storage_budget_bytes, upload_limit_bytes_per_s: setup.up_kib_per_s * KIB_BYTES,
     accept: { kind: 'listed', origins: [SIM_ORIGIN], info_hashes: [] },
   };
-  // The what-if knob moves the last demand forward, which lengthens planEarn's grace by exactly that much.
+  // The grace knob moves the last demand forward (or back), which changes planEarn's grace by exactly that much.
   const last_demand_ms = log.last_demand_ms + cdn.fade_grace_extra_ms;
   const held = holding ? [{ info_hash: SIM_INFO_HASH, length_bytes, own: false, last_demand_ms }] : [];
   const plan = planEarn([{ demand, length_bytes, web_seeds: [SIM_WEB_SEED] }], held, settings, now);

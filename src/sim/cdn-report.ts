@@ -11,8 +11,8 @@ import { barChart, lineChart, niceCeil, type Series } from './svg.ts';
 
 const minutes = (ms: number) => ms / MINUTE_MS;
 const hours = (ms: number) => ms / HOUR_MS;
-/** Runs drawn in the time charts (all six would not be readable): no board, as shipped, the grace what-if. */
-const CHARTED = ['no board', 'board: 3 providers', 'what-if: grace 2 h'];
+/** Runs drawn in the time charts (all six would not be readable): no board, as shipped, the former 2 min grace. */
+const CHARTED = ['no board', 'board: 3 providers', 'before: grace 2 min'];
 const sum = (values: readonly Units[]) => values.reduce((a, b) => a + b, 0n);
 
 export function writeCdnReport(result: CdnResult, dir: string): string {
@@ -29,8 +29,8 @@ export function writeCdnReport(result: CdnResult, dir: string): string {
     sections.push(
       `### ${w.label}`, '', setupTable(first), '', resultsTable(runs), '',
       ...own.map(([file]) => `![${file}](${file})`), '',
-      '#### Provider sessions (board as shipped, and the grace what-if)', '',
-      sessionsTable(runs.filter((r) => r.label === 'board: 3 providers' || r.label === 'what-if: grace 2 h')), '',
+      '#### Provider sessions (board as shipped, and with the former 2 min grace)', '',
+      sessionsTable(runs.filter((r) => r.label === 'board: 3 providers' || r.label === 'before: grace 2 min')), '',
     );
   }
   charts.push([`${name}-earnings.svg`, earningsChart(result.runs)]);

@@ -68,7 +68,7 @@ export interface CdnSetup {
   readonly board_poll_ms: number;
   /** Empty: nobody outside the swarm reads the board (the no-board run). */
   readonly providers: readonly EarnProvider[];
-  /** What-if: added to planEarn's FADE_GRACE_MS (2 min) by the shell, to ask what a longer grace would change. 0: as shipped. */
+  /** Added to planEarn's FADE_GRACE_MS by the shell (negative: a shorter grace), to ask what another grace would change. 0: as shipped. */
   readonly fade_grace_extra_ms: number;
 }
 
