@@ -63,58 +63,84 @@ async function account(key: string): Promise<{ balance_units: bigint; escrow_uni
   return { balance_units: BigInt(json.balance_units), escrow_units: BigInt(json.escrow_units) };
 }
 
+const tcpOnly = ['--no-webrtc', '--no-utp'];
+const verbose = { ...process.env, SEEDPAY_VERBOSE: '1' };
+
+/** A seeds `bytes` random bytes as `name` with a reserve; B joins from the magnet plus A's address, with `bArgs`. */
+async function pair(name: string, bytes: number, bArgs: string[]) {
+  const content = randomBytes(bytes);
+  const file = join(dir, name);
+  writeFileSync(file, content);
+  const a = spawnProvider(children, server.url, join(dir, `a-${name}`), 'provider a', ['--reserve', String(RESERVE_UNITS_PER_KIB), ...tcpOnly, file], verbose);
+  const magnet = await until('A to seed', () => /magnet:\?\S+/.exec(a.out())?.[0], 60_000, a.out);
+  const port = Number(/TCP\/uTP port (\d+)/.exec(a.out())?.[1]);
+  const pieceKib = BigInt(/pieces of (\d+) KiB/.exec(a.out())?.[1] ?? 'NaN');
+  const b = spawnProvider(children, server.url, join(dir, `b-${name}`), 'provider b', [...bArgs, '--claim-airdrop', ...tcpOnly, `${magnet}&x.pe=127.0.0.1:${port}`], verbose);
+  return { content, a, b, pieceKib, aKey: providerKeyOf(a) };
+}
+
+/** What B signed: per channel its highest state, summed. */
+function signedTotal(b: Spawned): bigint {
+  const highest = new Map<string, bigint>();
+  for (const e of walletEvents(b, 'payment_sent')) {
+    const amount = BigInt(e.amount_units!);
+    if (amount > (highest.get(e.channel_id!) ?? 0n)) highest.set(e.channel_id!, amount);
+  }
+  return [...highest.values()].reduce((x, y) => x + y, 0n);
+}
+
+/**
+ * A's Ctrl-C closes the channels: A's balance is exactly what B signed, and B was charged exactly that, no escrow
+ * left. Returns that sum (read again once A has stopped: B can sign nothing more then).
+ */
+async function expectSettled(a: Spawned, aKey: string, b: Spawned): Promise<bigint> {
+  await until('A to count every payment', () => ([...a.out().matchAll(/earned ([\d.,]+) BTT/g)].at(-1)?.[1] === formatBtt(signedTotal(b)) ? true : null), 30_000, a.out);
+  a.child.kill('SIGINT');
+  expect(await a.exited).toBe(0);
+  expect(a.out()).toContain('every paid channel is closed');
+  const signed = signedTotal(b);
+  expect((await account(aKey)).balance_units).toBe(signed);
+  expect(await account(providerKeyOf(b))).toEqual({ balance_units: AIRDROP_UNITS - signed, escrow_units: 0n });
+  b.child.kill('SIGINT');
+  expect(await b.exited).toBe(0);
+  return signed;
+}
+
 describe('two Node providers with Speed, over TCP', () => {
   it('B buys a file from A per piece over TCP: intact, A earns exactly what B signed, B pays within its bid and cap', async () => {
-    const content = randomBytes(FILE_BYTES);
-    const file = join(dir, 'tcp-paid.bin');
-    writeFileSync(file, content);
-    const env = { ...process.env, SEEDPAY_VERBOSE: '1' };
-    const tcpOnly = ['--no-webrtc', '--no-utp'];
-    const a = spawnProvider(children, server.url, join(dir, 'a'), 'provider a', ['--reserve', String(RESERVE_UNITS_PER_KIB), ...tcpOnly, file], env);
-    const magnet = await until('A to seed', () => /magnet:\?\S+/.exec(a.out())?.[0], 60_000, a.out);
-    const port = Number(/TCP\/uTP port (\d+)/.exec(a.out())?.[1]);
-    const pieceKib = BigInt(/pieces of (\d+) KiB/.exec(a.out())?.[1] ?? 'NaN');
-    const aKey = providerKeyOf(a);
-
-    const bArgs = ['--bid', '--max-price', String(MAX_PRICE_UNITS_PER_KIB), '--cap', String(CAP_UNITS), '--claim-airdrop', ...tcpOnly];
-    const b = spawnProvider(children, server.url, join(dir, 'b'), 'provider b', [...bArgs, `${magnet}&x.pe=127.0.0.1:${port}`], env);
+    const { content, a, b, pieceKib, aKey } = await pair('tcp-paid.bin', FILE_BYTES, ['--bid', '--max-price', String(MAX_PRICE_UNITS_PER_KIB), '--cap', String(CAP_UNITS)]);
     await until('B to finish', () => (/100\.0 %/.test(b.out()) ? true : null), 90_000, b.out);
     expect(b.out()).toContain(`airdrop claimed: 100 BTT`);
-    const bKey = providerKeyOf(b);
-    expect(bKey).toMatch(/^[0-9a-f]{64}$/);
-    const got = readFileSync(join(dir, 'b', 'pieces', 'node', 'tcp-paid.bin'));
+    expect(providerKeyOf(b)).toMatch(/^[0-9a-f]{64}$/);
+    const got = readFileSync(join(dir, 'b-tcp-paid.bin', 'pieces', 'node', 'tcp-paid.bin'));
     expect(createHash('sha256').update(got).digest('hex')).toBe(createHash('sha256').update(content).digest('hex'));
 
     // Over TCP only: B's status line counts its one peer (A) on TCP, none on WebRTC or uTP.
     expect(b.out()).toMatch(/peers 0 WebRTC \+ 1 TCP \+ 0 uTP/);
     expect(b.out()).not.toMatch(/peers [1-9]\d* WebRTC|\+ [1-9]\d* uTP/);
 
-    // What B signed: per channel its highest state; every channel to A.
+    // What B signed (its own payment_sent states); every channel to A.
     const sent = walletEvents(b, 'payment_sent');
     expect(sent.length).toBeGreaterThan(0);
     expect(b.out()).toMatch(/downloaded [1-9][\d.]* MiB paid/);
     expect(walletEvents(b, 'channel_opened').every((e) => e.payee === aKey)).toBe(true);
-    const highest = new Map<string, bigint>();
-    for (const e of sent) {
-      const amount = BigInt(e.amount_units!);
-      if (amount > (highest.get(e.channel_id!) ?? 0n)) highest.set(e.channel_id!, amount);
-    }
-    const signed = [...highest.values()].reduce((x, y) => x + y, 0n);
+    const signed = signedTotal(b);
     // Within its bid: each piece's payment is at most the price cap × the piece's KiB (A's reserve is below the cap,
     // so the uniform price of a lone bidder is the reserve); within its cap: the whole is at most --cap.
     for (const e of sent) expect(BigInt(e.delta_units!)).toBeLessThanOrEqual(MAX_PRICE_UNITS_PER_KIB * pieceKib);
     expect(sent.every((e) => BigInt(e.delta_units!) <= RESERVE_UNITS_PER_KIB * pieceKib)).toBe(true);
     expect(signed).toBeLessThanOrEqual(CAP_UNITS);
+    expect(await expectSettled(a, aKey, b)).toBe(signed);
+  }, 150_000);
 
-    // A's Ctrl-C closes the channels: A's balance is exactly what B signed, and B was charged exactly that.
-    await until('A to count every payment', () => ([...a.out().matchAll(/earned ([\d.,]+) BTT/g)].at(-1)?.[1] === formatBtt(signed) ? true : null), 30_000, a.out);
-    a.child.kill('SIGINT');
-    expect(await a.exited).toBe(0);
-    expect(a.out()).toContain('every paid channel is closed');
-    expect((await account(aKey)).balance_units).toBe(signed);
-    expect(await account(bKey)).toEqual({ balance_units: AIRDROP_UNITS - signed, escrow_units: 0n });
-    b.child.kill('SIGINT');
-    expect(await b.exited).toBe(0);
+  it('a cap that binds: B stops paying at its cap, and the ledger charges it what it signed, which is within the cap', async () => {
+    // 1 MiB at the reserve is 1,024 KiB × 50 = 51,200 units; the cap covers under half of it.
+    const cap = 20_000n;
+    const { a, b, aKey } = await pair('tcp-capped.bin', 1024 * 1024, ['--bid', '--cap', String(cap)]);
+    await until('B to stop at its cap', () => (/stopped paying \S+: torrent_cap/.test(b.out()) ? true : null), 90_000, b.out);
+    expect(signedTotal(b)).toBeGreaterThan(0n);
+    // Whatever B signed by the time A stops (a later session may add to it) is what it was charged, and within the cap.
+    expect(await expectSettled(a, aKey, b)).toBeLessThanOrEqual(cap);
   }, 150_000);
 
   it('the airdrop a terminal wallet claims: credited once; a second claim says so and changes nothing', async () => {
