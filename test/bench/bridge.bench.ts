@@ -24,7 +24,7 @@ const MODES = (process.env.BRIDGE_BENCH_MODES ?? '').split(',').filter(Boolean);
 const MiB = 1024 * 1024;
 const DEBIAN_CHROMIUM = '/usr/bin/chromium';
 /** One download, and a Node peer's start (tsx, wallet, hashing), may take this long before the run fails. */
-const DOWNLOAD_TIMEOUT_MS = 5 * 60_000;
+const DOWNLOAD_TIMEOUT_MS = 3 * 60_000;
 const START_TIMEOUT_MS = 60_000;
 const SEEDER = 'test/bench/helpers/plain-node-seeder.ts';
 
@@ -50,7 +50,12 @@ async function download(browser: Browser, base: string, magnet: string, tag: str
     // Timing starts listening before the add: a magnet's pieces may flow as soon as its metadata is in.
     const timed = page.evaluate((o) => window.seedpayLab.timeDownload(o.h, o.timeout), { h: info_hash, timeout: DOWNLOAD_TIMEOUT_MS });
     await page.evaluate((m) => window.seedpayLab.addMagnet(m), magnet);
-    const { first_byte_to_done_ms } = await timed;
+    const { first_byte_to_done_ms } = await timed.catch(async (error: unknown) => {
+      // A stalled run says where it stood: what the browser had, from how many peers.
+      const s = await page.evaluate((h) => window.seedpayLab.status(h), info_hash).catch(() => null);
+      const where = s ? `progress ${(s.progress * 100).toFixed(1)} %, ${s.num_peers} peer(s), paid ${s.paid_units} units` : 'no status';
+      throw new Error(`${tag}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)} (${where})`);
+    });
     if ((await page.evaluate((h) => window.seedpayLab.digest(h), info_hash)) !== sha256_hex) throw new Error(`${tag}: hash mismatch`);
     const status = await page.evaluate((h) => window.seedpayLab.status(h), info_hash);
     if (paid !== BigInt(status.paid_units) > 0n) throw new Error(`${tag}: expected ${paid ? 'a paid' : 'a free'} download, paid ${status.paid_units} units`);
@@ -106,12 +111,19 @@ export default async function bridgeBench(ctx: BenchContext): Promise<BenchResul
       } },
     ].filter((m) => MODES.length === 0 || MODES.includes(m.key));
     const runs = new Map<string, Array<{ mib_s: number; load: number }>>();
+    const failed = new Map<string, number>();
     for (let i = 0; i < RUNS; i++) {
       for (const mode of modes) {
         const load = loadavg()[0] ?? 0;
-        const mib_s = MB / ((await mode.run(`${mode.key}-${i}`)) / 1000);
-        ctx.log(`${mode.name} run ${i + 1}: ${mib_s.toFixed(2)} MiB/s, load average ${load.toFixed(2)}`);
-        runs.set(mode.key, [...(runs.get(mode.key) ?? []), { mib_s, load }]);
+        try {
+          const mib_s = MB / ((await mode.run(`${mode.key}-${i}`)) / 1000);
+          ctx.log(`${mode.name} run ${i + 1}: ${mib_s.toFixed(2)} MiB/s, load average ${load.toFixed(2)}`);
+          runs.set(mode.key, [...(runs.get(mode.key) ?? []), { mib_s, load }]);
+        } catch (error) {
+          // One stalled download is a finding, not the end of the run: it is counted in the mode's note.
+          ctx.log(`${mode.name} run ${i + 1}: FAILED at load average ${load.toFixed(2)}: ${(error as Error).message.split('\n')[0]}`);
+          failed.set(mode.key, (failed.get(mode.key) ?? 0) + 1);
+        }
       }
     }
     const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? NaN;
@@ -119,7 +131,8 @@ export default async function bridgeBench(ctx: BenchContext): Promise<BenchResul
     const results: BenchResult[] = modes.map((mode) => {
       const rs = runs.get(mode.key) ?? [];
       const mib = rs.map((r) => r.mib_s);
-      const note = `${MB} MiB, ${PIECE_KIB} KiB pieces, loopback, first byte to last; median of ${rs.length}, min ${Math.min(...mib).toFixed(2)}, max ${Math.max(...mib).toFixed(2)}; load average ${rs.map((r) => r.load.toFixed(1)).join('/')}`;
+      const fails = failed.get(mode.key) ? `, ${failed.get(mode.key)} run(s) failed` : '';
+      const note = `${MB} MiB, ${PIECE_KIB} KiB pieces, loopback, first byte to last; median of ${rs.length}${fails}, min ${Math.min(...mib).toFixed(2)}, max ${Math.max(...mib).toFixed(2)}; load average ${rs.map((r) => r.load.toFixed(1)).join('/')}`;
       return { name: mode.name, value: med(mode.key), unit: 'MiB/s', note };
     });
     if (runs.has('n') && runs.has('w')) results.push({ name: 'ratio (n)/(w): Node provider vs plain seeder', value: med('n') / med('w'), unit: '×' });
