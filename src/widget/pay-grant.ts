@@ -5,7 +5,7 @@
 // its opener only, with the Seedpay origin as target, so a host page that opens the window itself hears nothing.
 // What arrives in the embed is checked here like any wire input: shape, key kind, the cap, and that the key
 // really is the private half of the stated public key (a signature made by one is verified with the other).
-import { MAX_AMOUNT_UNITS, type Units } from '../protocol/money.ts';
+import { MAX_AMOUNT_UNITS, parseBtt, type Units } from '../protocol/money.ts';
 
 export const PAY_GRANT = 'seedpay-pay-grant';
 export const PAY_DECLINED = 'seedpay-pay-declined';
@@ -35,6 +35,17 @@ const TRON_ADDRESS = /^T[1-9A-HJ-NP-Za-km-z]{33}$/;
 
 function label(text: string | null): string {
   return (text ?? '').replace(/[\u0000-\u001f\u007f]/g, '').slice(0, MAX_LABEL_CHARS);
+}
+
+/** A spending cap typed by the visitor (in the embed or the pay window): BTT with up to 6 decimals, above zero. */
+export function parseCapText(text: string): { readonly ok: true; readonly units: Units } | { readonly ok: false; readonly message: string } {
+  let units: Units;
+  try {
+    units = parseBtt(text.trim());
+  } catch {
+    return { ok: false, message: 'Enter the cap in BTT, for example 1.5' };
+  }
+  return units > 0n ? { ok: true, units } : { ok: false, message: 'The cap must be more than zero' };
 }
 
 export function payRequestQuery(request: PayRequest): string {

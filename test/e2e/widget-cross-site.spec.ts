@@ -8,19 +8,14 @@
 // nor any of Seedpay's storage, and hears nothing but the player's phases.
 import { expect, test } from '@playwright/test';
 import { axeViolations } from './a11y-helpers.ts';
-import { RESERVE_UNITS_PER_KIB } from './peer-helpers.ts';
-import { openStreamLab, playedPast, seedpayUrl, seedTestVideo } from './stream-helpers.ts';
+import { playedPast, seedpayUrl, seedTestVideo } from './stream-helpers.ts';
 import { PASSWORD } from './wallet-helpers.ts';
-import { CAP_BTT, CAP_UNITS, CROSS_SITE_HOST, embedFrame, expectWithinCap, fundedVisitor, hostPage, hostReach, ledgerHoldings, serveHost } from './widget-helpers.ts';
+import {
+  CAP_BTT, CAP_UNITS, CROSS_SITE_HOST, embedFrame, expectWithinCap, fundedVisitor, hostPage, hostReach, ledgerHoldings, paidSeeder, serveHost,
+} from './widget-helpers.ts';
 
 test('on a cross-site host the widget plays free, is refused storage access, and pays from a Seedpay window within the cap', async ({ browser }) => {
-  // A seeder that sells (Speed on, a reserve price, quick choke rounds) on a slow uplink, so pieces are still
-  // missing when the visitor consents.
-  const seeder = await openStreamLab(browser, {
-    namespace: 'widget-cross-site-seeder',
-    upload_bytes_per_s: 100_000,
-    provider: { reserve_units_per_kib: RESERVE_UNITS_PER_KIB, choke_round_ms: 2000 },
-  });
+  const seeder = await paidSeeder(browser, 'widget-cross-site-seeder');
   // The visitor made and funded a wallet on the Seedpay site (first-party, with real clicks) in this browser profile.
   const { visitor, payment } = await fundedVisitor(browser);
   const funded = await ledgerHoldings(payment);

@@ -6,10 +6,11 @@
 // never more than the cap.
 import type { Server } from 'node:http';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { RESERVE_UNITS_PER_KIB } from './peer-helpers.ts';
 import { openStreamLab, playedPast, seedpayUrl, seedTestVideo } from './stream-helpers.ts';
 import { createWallet, PASSWORD } from './wallet-helpers.ts';
-import { CAP_BTT, CAP_UNITS, embedFrame, expectWithinCap, fundedVisitor, hostPage, hostReach, ledgerHoldings, serveHost } from './widget-helpers.ts';
+import {
+  CAP_BTT, CAP_UNITS, embedFrame, expectWithinCap, fundedVisitor, hostPage, hostReach, ledgerHoldings, paidSeeder, serveHost,
+} from './widget-helpers.ts';
 
 /** A visitor's tab on the host page (served from another port), with the page errors it collects. */
 async function visitHost(visitor: BrowserContext, magnet: string): Promise<{ host: { server: Server; url: string }; page: Page; errors: string[] }> {
@@ -62,13 +63,7 @@ test('a third-party page embeds the widget, plays the video, and cannot reach th
 });
 
 test('a visitor with a funded wallet consents in the embed: the paid seeder earns, and the spend stays within the cap', async ({ browser }) => {
-  // A seeder that sells (Speed on, a reserve price, quick choke rounds) on a slow uplink, so pieces are still
-  // missing when the visitor consents.
-  const seeder = await openStreamLab(browser, {
-    namespace: 'widget-paid-seeder',
-    upload_bytes_per_s: 100_000,
-    provider: { reserve_units_per_kib: RESERVE_UNITS_PER_KIB, choke_round_ms: 2000 },
-  });
+  const seeder = await paidSeeder(browser, 'widget-paid-seeder');
   const { visitor, payment } = await fundedVisitor(browser);
   const funded = await ledgerHoldings(payment);
   expect(funded).toBeGreaterThan(CAP_UNITS);

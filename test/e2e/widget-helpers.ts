@@ -4,8 +4,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, type Browser, type BrowserContext, type Frame, type Page } from '@playwright/test';
-import { highestPerChannel, type WalletEventJson } from './peer-helpers.ts';
-import { seedpayUrl, type StreamTab } from './stream-helpers.ts';
+import { highestPerChannel, RESERVE_UNITS_PER_KIB, type WalletEventJson } from './peer-helpers.ts';
+import { openStreamLab, seedpayUrl, type StreamTab } from './stream-helpers.ts';
 import { createWallet, PASSWORD, walletAddresses } from './wallet-helpers.ts';
 
 /** Same host, another port: a same-site host (storage not partitioned). */
@@ -72,6 +72,18 @@ export async function hostReach(page: Page): Promise<{ iframe: string; storage: 
 /** The visitor's cap in the paid tests: 0.05 BTT buys 500 KiB at the seeder's reserve price, less than the video. */
 export const CAP_BTT = '0.05';
 export const CAP_UNITS = 50_000n;
+
+/**
+ * A seeder that sells (Speed on, a reserve price, quick choke rounds) on a slow uplink, so pieces are still missing
+ * when the visitor consents.
+ */
+export function paidSeeder(browser: Browser, namespace: string): Promise<StreamTab> {
+  return openStreamLab(browser, {
+    namespace,
+    upload_bytes_per_s: 100_000,
+    provider: { reserve_units_per_kib: RESERVE_UNITS_PER_KIB, choke_round_ms: 2000 },
+  });
+}
 
 /** A visitor who made a wallet on the Seedpay site and claimed the starter BTT there (the app's first run). */
 export async function fundedVisitor(browser: Browser): Promise<{ visitor: BrowserContext; payment: string }> {

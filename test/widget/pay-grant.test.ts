@@ -3,7 +3,7 @@
 // reason. The window's query string is any page's to write, so what it shows is cleaned and a bad cap is dropped.
 import { describe, expect, it } from 'vitest';
 import { MAX_AMOUNT_UNITS } from '../../src/protocol/money.ts';
-import { checkGrant, grantMessage, MAX_LABEL_CHARS, PAY_GRANT, parseGrantShape, parsePayRequest, payRequestQuery } from '../../src/widget/pay-grant.ts';
+import { checkGrant, grantMessage, MAX_LABEL_CHARS, PAY_GRANT, parseCapText, parseGrantShape, parsePayRequest, payRequestQuery } from '../../src/widget/pay-grant.ts';
 import { payWindowUrl } from '../../src/widget/pay-window.ts';
 
 const ADDRESS = 'TJRabPrwbZy45sbavfcjinPJC18kjpRTv8';
@@ -35,6 +35,15 @@ describe('the pay request in the window URL', () => {
     const read = parsePayRequest(`?host=${encodeURIComponent('evil\u0000\nsite')}&name=${'x'.repeat(5000)}`);
     expect(read.host).toBe('evilsite');
     expect(read.name).toHaveLength(MAX_LABEL_CHARS);
+  });
+});
+
+describe('the cap a visitor types', () => {
+  it('is BTT above zero with up to six decimals, with a plain message otherwise', () => {
+    expect(parseCapText(' 0.05 ')).toEqual({ ok: true, units: 50_000n });
+    expect(parseCapText('1')).toEqual({ ok: true, units: 1_000_000n });
+    for (const text of ['', 'abc', '1,5', '-1', '0.0000001']) expect(parseCapText(text)).toEqual({ ok: false, message: 'Enter the cap in BTT, for example 1.5' });
+    expect(parseCapText('0')).toEqual({ ok: false, message: 'The cap must be more than zero' });
   });
 });
 

@@ -16,6 +16,18 @@ const provider = party(22);
 const TERMS = { chunk_size: CHUNK, max_price_units_per_kib: 5n, cap_units: 10n ** 9n, max_bytes: 1 << 20, day_cap_units: 10n ** 9n, day_spent_units: 0n };
 
 let origin: Origin | null = null;
+
+/** The client's ports for `user` on an in-memory ledger, job ids counting from `first_id`. */
+function userPorts(ledger: ProxyLedger, first_id: number) {
+  let ids = first_id;
+  return {
+    openChannel: async (payee: PublicKeyHex, escrow: bigint, timeout: number, ctx: Parameters<ProxyLedger['open']>[5]) =>
+      ledger.open(user.key, payee, escrow, timeout, Date.now(), ctx),
+    sign: (s: Parameters<typeof signPaymentState>[1], ctx: Parameters<typeof signPaymentState>[2]) => signPaymentState(user.signer, s, ctx),
+    now: () => Date.now(),
+    newJobId: () => jobId(ids++),
+  };
+}
 afterEach(async () => {
   await origin?.close();
   origin = null;
@@ -43,20 +55,13 @@ describe('requester client', () => {
     const o = origin;
     const ledger = new ProxyLedger();
     const { host, connect: link, cut } = memoryHost(provider, o, ledger);
-    let ids = 100;
     const connect = (client: RequesterClient): string => {
       const { id, ext } = link(user, (cutExt) => client.wireClosed(cutExt));
       client.addProvider(provider.key, ext);
       return id;
     };
     const store = new MemoryStore();
-    const ports = {
-      openChannel: async (payee: PublicKeyHex, escrow: bigint, timeout: number, ctx: Parameters<ProxyLedger['open']>[5]) =>
-        ledger.open(user.key, payee, escrow, timeout, Date.now(), ctx),
-      sign: (s: Parameters<typeof signPaymentState>[1], ctx: Parameters<typeof signPaymentState>[2]) => signPaymentState(user.signer, s, ctx),
-      now: () => Date.now(),
-      newJobId: () => jobId(ids++),
-    };
+    const ports = userPorts(ledger, 100);
     const url = `${o.base}/file`;
     let stores = 0;
 
@@ -97,13 +102,7 @@ describe('requester client', () => {
     const ledger = new ProxyLedger();
     const { host, connect } = memoryHost(provider, origin, ledger);
     const store = new MemoryStore();
-    let ids = 300;
-    const client = new RequesterClient({
-      openChannel: async (payee, escrow, timeout, ctx) => ledger.open(user.key, payee, escrow, timeout, Date.now(), ctx),
-      sign: (s, ctx) => signPaymentState(user.signer, s, ctx),
-      now: () => Date.now(),
-      newJobId: () => jobId(ids++),
-    }, store, user.key);
+    const client = new RequesterClient(userPorts(ledger, 300), store, user.key);
     const { ext } = connect(user, (cutExt) => client.wireClosed(cutExt));
     const url = `${origin.base}/file`;
     const seen: string[] = [];
@@ -130,13 +129,7 @@ describe('requester client', () => {
     const ledger = new ProxyLedger();
     const { host, connect } = memoryHost(provider, origin, ledger);
     const store = new MemoryStore();
-    let ids = 200;
-    const client = new RequesterClient({
-      openChannel: async (payee, escrow, timeout, ctx) => ledger.open(user.key, payee, escrow, timeout, Date.now(), ctx),
-      sign: (s, ctx) => signPaymentState(user.signer, s, ctx),
-      now: () => Date.now(),
-      newJobId: () => jobId(ids++),
-    }, store, user.key);
+    const client = new RequesterClient(userPorts(ledger, 200), store, user.key);
     const { ext } = connect(user, (cutExt) => client.wireClosed(cutExt));
     client.addProvider(provider.key, ext);
     const url = `${origin.base}/file`;
