@@ -14,6 +14,8 @@ export interface LabStartOptions {
   wallet?: 'none' | 'key' | 'airdrop' | 'locked';
   /** WebSocket trackers to announce to (default: this origin's /announce), e.g. one gateway of a tracker cluster. */
   trackerUrls?: string[];
+  /** 'worker': datachannels transferred to the peer worker where possible; default 'relay' (through the page). */
+  datachannel?: 'relay' | 'worker';
 }
 
 export interface LabTorrent {
@@ -54,6 +56,8 @@ export interface LabHandle {
   status(info_hash: string): Promise<LabStatus>;
   digest(info_hash: string, file_index?: number): Promise<string>;
   relayStats(): { to_worker_bytes: number; to_network_bytes: number; connections: number };
+  /** Where the peer's datachannels run: 'worker' (transferred) or 'relay'. */
+  datachannelMode(): 'worker' | 'relay';
   /** Which of RTCPeerConnection / RTCDataChannel exist on this thread and inside a dedicated worker. */
   rtcAvailability(): Promise<{ page: boolean; worker: boolean }>;
   /** Every event the worker emitted, newest last (capped). */

@@ -1,13 +1,17 @@
-// The UI thread's handle on the peer: starts the worker, speaks the typed RPC, runs signaling and relays every
-// datachannel to the worker. The app (src/ui) and the lab page use only this class.
+// The UI thread's handle on the peer: starts the worker, speaks the typed RPC, runs signaling, and gives the worker
+// every datachannel: relayed byte by byte (relay-peer.ts, the default), or, when asked and the browser can, transferred
+// at its creation (direct-peer.ts). The app (src/ui) and the lab page use only this class.
 import type SimplePeer from '@thaunknown/simple-peer/lite.js';
+import { canTransferChannels, DirectPeer } from './direct-peer.ts';
+import { closeFrame } from './relay-frames.ts';
 import { relayPeer, type RelayStats } from './relay-peer.ts';
 import { RpcClient, RpcError } from './rpc.ts';
 import {
   SEED_TIMEOUT_MS, type CommandName, type InitParams, type Params, type PeerEvent, type Result, type SpeedSettings,
   type TorrentInfo, type TorrentSource, type TorrentStatus,
 } from './rpc-schema.ts';
-import { Signaling } from './signaling.ts';
+import { Signaling, simplePeerFactory, type SignalPeer } from './signaling.ts';
+import { randomHex } from './tracker-socket.ts';
 import { DEFAULT_SPEED_SETTINGS } from './settings.ts';
 
 export { DEFAULT_DAY_CAP_UNITS, DEFAULT_SPEED_SETTINGS, DEFAULT_TORRENT_CAP_UNITS } from './settings.ts';
@@ -38,6 +42,21 @@ export interface PeerClientOptions {
   wallet?: { key: CryptoKey; public_key: Uint8Array } | null;
   /** Defaults to the bundled worker; tests may pass their own. */
   worker?: Worker;
+  /**
+   * 'relay' (default): every datachannel's bytes pass through this thread. 'worker': datachannels are transferred to
+   * the worker where the browser can (else the relay); the page's URL flag `?datachannel=worker` asks for it too.
+   * Not yet the default: docs/throughput.md says what still fails with it.
+   */
+  datachannel?: 'relay' | 'worker';
+}
+
+/** Where the bytes of a connection run: 'worker' (the channel was transferred) or 'relay' (through this thread). */
+export type DatachannelMode = 'worker' | 'relay';
+
+function pickMode(option: 'relay' | 'worker' | undefined): DatachannelMode {
+  const flag = new URLSearchParams(globalThis.location?.search ?? '').get('datachannel');
+  const asked = option ?? (flag === 'worker' ? 'worker' : 'relay');
+  return asked === 'worker' && canTransferChannels() ? 'worker' : 'relay';
 }
 
 type Listener = (event: PeerEvent) => void;
@@ -52,14 +71,17 @@ export class PeerClient {
   readonly #connections = new Map<string, number>();
   readonly #relays = new Set<RelayStats>();
   #relayedClosed = { to_worker_bytes: 0, to_network_bytes: 0 };
+  #mode: DatachannelMode;
 
-  private constructor(worker: Worker, rpc: RpcClient, peerId: string, listeners: Set<Listener>, queue: PeerEvent[], bidTrackers: readonly string[]) {
+  private constructor(worker: Worker, rpc: RpcClient, peerId: string, listeners: Set<Listener>, queue: PeerEvent[], bidTrackers: readonly string[], mode: DatachannelMode) {
     this.#worker = worker;
     this.#rpc = rpc;
     this.peerId = peerId;
     this.#listeners = listeners;
+    this.#mode = mode;
     this.#signaling = new Signaling(peerId, (info_hash, peer, remote) => void this.#attach(info_hash, peer, remote), (m) =>
       this.#dispatch({ type: 'log', level: 'warn', message: m }), bidTrackers,
+      (initiator) => (this.#mode === 'worker' ? new DirectPeer(initiator, (channel) => this.#handOff(channel)) : simplePeer(initiator)),
     );
     for (const event of queue) this.#dispatch(event);
   }
@@ -85,7 +107,7 @@ export class PeerClient {
     );
     try {
       const { peer_id } = await rpc.call('init', params);
-      client = new PeerClient(worker, rpc, peer_id, listeners, queue, params.tracker_urls);
+      client = new PeerClient(worker, rpc, peer_id, listeners, queue, params.tracker_urls, pickMode(options.datachannel));
       return client;
     } catch (error) {
       rpc.close();
@@ -134,6 +156,11 @@ export class PeerClient {
       for (const info_hash of this.#status.keys()) this.#signaling.reannounce(info_hash);
     }, REANNOUNCE_AFTER_TOGGLE_MS);
     return result;
+  }
+
+  /** Where new connections' bytes run (a failed transfer switches the client to the relay for good). */
+  get datachannelMode(): DatachannelMode {
+    return this.#mode;
   }
 
   statusOf(info_hash: string): TorrentStatus | undefined {
@@ -198,10 +225,32 @@ export class PeerClient {
     };
   }
 
-  async #attach(info_hash: string, peer: SimplePeer, remote: string): Promise<void> {
+  /**
+   * Transfers a datachannel to the worker in the task that created it: RpcClient.call posts synchronously. If the
+   * transfer fails, the connection closes (the untransferred port tells its peer) and later ones use the relay.
+   */
+  #handOff(channel: RTCDataChannel): { token: string; control: MessagePort } {
+    const token = randomHex(16);
+    const { port1, port2 } = new MessageChannel();
+    this.call('peer.channel', { token, channel, port: port2 }, { transfer: [channel as unknown as Transferable, port2] }).catch((error: unknown) => {
+      // Not sent (refused here, or the transfer threw): the port is still ours and tells the page's end to close.
+      try {
+        port2.postMessage(closeFrame('hand-over failed'));
+      } catch {
+        // the port went to the worker, which closes it
+      }
+      if (error instanceof RpcError) return; // the worker or the client said no: the browser can still transfer
+      this.#mode = 'relay';
+      this.#dispatch({ type: 'log', level: 'warn', message: `datachannel transfer failed, using the relay: ${String(error).slice(0, 200)}` });
+    });
+    return { token, control: port1 };
+  }
+
+  async #attach(info_hash: string, peer: SignalPeer, remote: string): Promise<void> {
+    if (peer instanceof DirectPeer) return this.#attachDirect(info_hash, peer, remote);
     const channel = new MessageChannel();
     this.#connections.set(info_hash, (this.#connections.get(info_hash) ?? 0) + 1);
-    const stats = relayPeer(peer, channel.port1, () => {
+    const stats = relayPeer(peer as unknown as SimplePeer, channel.port1, () => {
       this.#relays.delete(stats);
       this.#relayedClosed.to_worker_bytes += stats.to_worker_bytes;
       this.#relayedClosed.to_network_bytes += stats.to_network_bytes;
@@ -217,4 +266,29 @@ export class PeerClient {
       peer.destroy();
     }
   }
+
+  /** A connection whose channel the worker already holds: name the remote, count it, and free its slot on close. */
+  async #attachDirect(info_hash: string, peer: DirectPeer, remote: string): Promise<void> {
+    if (peer.token === null) return peer.destroy();
+    const stats: RelayStats = { to_worker_bytes: 0, to_network_bytes: 0 };
+    this.#connections.set(info_hash, (this.#connections.get(info_hash) ?? 0) + 1);
+    this.#relays.add(stats);
+    peer.once('close', () => {
+      this.#relays.delete(stats);
+      this.#connections.set(info_hash, Math.max(0, (this.#connections.get(info_hash) ?? 1) - 1));
+      this.#signaling.disconnected(info_hash, remote);
+    });
+    try {
+      const address = peer.remoteAddress && peer.remotePort ? `${peer.remoteAddress}:${peer.remotePort}` : null;
+      const { accepted } = await this.call('peer.attach_channel', { info_hash, peer_id: remote, token: peer.token, address });
+      if (!accepted) peer.destroy();
+    } catch (error) {
+      if (!(error instanceof RpcError)) throw error;
+      peer.destroy();
+    }
+  }
+}
+
+function simplePeer(initiator: boolean): SignalPeer {
+  return simplePeerFactory(initiator);
 }

@@ -22,10 +22,9 @@ export class RelayDuplex extends Duplex {
   constructor(port: MessagePort, id: string, address: string | null = null) {
     super();
     this.id = id;
-    const parts = address ? /^\[?([^[\]]+?)\]?:(\d{1,5})$/.exec(address) : null;
-    const remote_port = Number(parts?.[2]);
-    this.remoteAddress = parts && remote_port >= 1 && remote_port <= 65_535 ? parts[1] : undefined;
-    this.remotePort = this.remoteAddress === undefined ? undefined : remote_port;
+    const remote = parseAddress(address);
+    this.remoteAddress = remote?.address;
+    this.remotePort = remote?.port;
     this.#port = port;
     port.onmessage = (event: MessageEvent) => this.#onMessage(event.data);
     port.onmessageerror = () => this.destroy(new Error('relay: undecodable message'));
@@ -100,4 +99,11 @@ export class RelayDuplex extends Duplex {
         return;
     }
   }
+}
+
+/** "ip:port" or "[ipv6]:port" as the UI saw it; null when absent or malformed. */
+export function parseAddress(address: string | null): { address: string; port: number } | null {
+  const parts = address ? /^\[?([^[\]]+?)\]?:(\d{1,5})$/.exec(address) : null;
+  const port = Number(parts?.[2]);
+  return parts?.[1] && port >= 1 && port <= 65_535 ? { address: parts[1], port } : null;
 }

@@ -84,6 +84,8 @@ const empty = exact({});
 const cryptoKey: Check<CryptoKey> = (v, p) => (typeof CryptoKey !== 'undefined' && v instanceof CryptoKey ? v : fail(p, 'a CryptoKey'));
 const file: Check<File> = (v, p) => (typeof File !== 'undefined' && v instanceof File ? v : fail(p, 'a File'));
 const messagePort: Check<MessagePort> = (v, p) => (v instanceof MessagePort ? v : fail(p, 'a MessagePort'));
+const dataChannel: Check<RTCDataChannel> = (v, p) =>
+  typeof RTCDataChannel !== 'undefined' && v instanceof RTCDataChannel ? v : fail(p, 'an RTCDataChannel');
 
 const torrentSource: Check<TorrentSource> = (v, p) => {
   const kind = (v as { kind?: unknown } | null)?.kind;
@@ -120,6 +122,8 @@ export const PARAMS: { [K in CommandName]: Check<Params<K>> } = {
   }),
   'test.misbehave': object({ mode: oneOf(['none', 'no_pay', 'corrupt'] as const) }),
   'peer.attach': object({ info_hash: infoHash, peer_id: peerIdHex, port: messagePort, address: nullable(string(64)) }),
+  'peer.channel': object({ token: hex(32), channel: dataChannel, port: messagePort }),
+  'peer.attach_channel': object({ info_hash: infoHash, peer_id: peerIdHex, token: hex(32), address: nullable(string(64)) }),
   // streaming playback (src/stream)
   'stream.open': object({ info_hash: infoHash, file_index: integer(0, 100_000), range: nullable(string(200)), port: messagePort }),
   'stream.pieces': object({ info_hash: infoHash, file_index: integer(0, 100_000) }),
@@ -146,6 +150,8 @@ export const RESULTS: { [K in CommandName]: Check<Result<K>> } = {
   'torrent.read': bytes(0, MAX_READ_BYTES),
   'test.misbehave': empty,
   'peer.attach': object({ accepted: bool }),
+  'peer.channel': object({ held: bool }),
+  'peer.attach_channel': object({ accepted: bool }),
   // streaming playback (src/stream)
   'stream.open': object({ accepted: bool }),
   'stream.pieces': object({

@@ -146,6 +146,10 @@ export interface Commands {
   'test.misbehave': { params: { mode: Misbehaviour }; result: Record<string, never> };
   /** Hands the worker one connected datachannel's relay port (transferred). */
   'peer.attach': { params: { info_hash: InfoHash; peer_id: string; port: MessagePort; address: string | null }; result: { accepted: boolean } };
+  /** Hands the worker a datachannel at its creation (transferred with its control port), held until peer.attach_channel. */
+  'peer.channel': { params: { token: string; channel: RTCDataChannel; port: MessagePort }; result: { held: boolean } };
+  /** Makes a held datachannel the wire of `peer_id` once its connection is up. */
+  'peer.attach_channel': { params: { info_hash: InfoHash; peer_id: string; token: string; address: string | null }; result: { accepted: boolean } };
   // -- streaming playback (owned by src/stream; handlers in src/stream/serve/worker-stream.ts) --
   /** Serves one HTTP byte range of a file on `port` (transferred) to the service worker: src/stream/serve/stream-protocol.ts. */
   'stream.open': { params: { info_hash: InfoHash; file_index: number; range: string | null; port: MessagePort }; result: { accepted: boolean } };

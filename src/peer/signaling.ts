@@ -27,7 +27,26 @@ export interface SwarmStats {
   demand_bid?: DemandBidField | null;
 }
 
-type OnPeer = (info_hash: string, peer: SimplePeer, remote_peer_id: string) => void;
+/**
+ * What signaling needs of a connection: simple-peer (the relay mode) or direct-peer.ts (the channel goes to the
+ * worker); both negotiate without trickle.
+ */
+export interface SignalPeer {
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  once(event: 'signal', listener: (data: unknown) => void): unknown;
+  once(event: 'connect' | 'close', listener: () => void): unknown;
+  signal(data: unknown): void;
+  destroy(): void;
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+}
+
+export type PeerFactory = (initiator: boolean) => SignalPeer;
+
+/** The relay mode's connections: simple-peer owns the datachannel on this thread. */
+export const simplePeerFactory: PeerFactory = (initiator) => new SimplePeer({ initiator, trickle: false }) as unknown as SignalPeer;
+
+type OnPeer = (info_hash: string, peer: SignalPeer, remote_peer_id: string) => void;
 
 interface Swarm {
   readonly info_hash: string;
@@ -46,12 +65,14 @@ export class Signaling {
   readonly #swarms = new Map<string, Swarm>();
   readonly #sockets = new Map<string, TrackerSocket>();
   /** Our pending offers by offer id (hex). */
-  readonly #offers = new Map<string, { peer: SimplePeer; info_hash: string; timer: ReturnType<typeof setTimeout> }>();
+  readonly #offers = new Map<string, { peer: SignalPeer; info_hash: string; timer: ReturnType<typeof setTimeout> }>();
+  readonly #newPeer: PeerFactory;
 
   readonly #bidTrackers: ReadonlySet<string>;
 
-  constructor(peerId: string, onPeer: OnPeer, onWarning: (message: string) => void, bidTrackers: readonly string[] = []) {
+  constructor(peerId: string, onPeer: OnPeer, onWarning: (message: string) => void, bidTrackers: readonly string[] = [], newPeer: PeerFactory = simplePeerFactory) {
     this.#peerId = peerId;
+    this.#newPeer = newPeer;
     this.#bidTrackers = new Set(bidTrackers);
     this.#onPeer = onPeer;
     this.#onWarning = onWarning;
@@ -167,7 +188,7 @@ export class Signaling {
     const offers: Array<Promise<{ offer: unknown; offer_id: string }>> = [];
     for (let i = 0; i < count; i++) {
       const offer_id = randomHex(20);
-      const peer = new SimplePeer({ initiator: true, trickle: false });
+      const peer = this.#newPeer(true);
       const timer = setTimeout(() => {
         this.#offers.delete(offer_id);
         peer.destroy();
@@ -195,7 +216,7 @@ export class Signaling {
   #answer(url: string, swarm: Swarm, remote: string, offer: unknown, offer_id: string): void {
     const s = swarm.stats();
     if (swarm.connected.has(remote) || s.connections >= s.max_connections) return;
-    const peer = new SimplePeer({ initiator: false, trickle: false });
+    const peer = this.#newPeer(false);
     peer.once('signal', (answer) => {
       this.#socket(url).send({
         action: 'announce',
@@ -219,7 +240,7 @@ export class Signaling {
     pending.peer.signal(answer);
   }
 
-  #connecting(swarm: Swarm, peer: SimplePeer, remote: string): void {
+  #connecting(swarm: Swarm, peer: SignalPeer, remote: string): void {
     const timer = setTimeout(() => peer.destroy(), CONNECT_TIMEOUT_MS);
     peer.on('error', () => {});
     peer.once('close', () => clearTimeout(timer));

@@ -1,4 +1,5 @@
 // Entry of the peer's module worker: answers the UI's RPC (rpc-schema.ts) with the engine. Started by client.ts.
+import { attachChannel, holdChannel } from './channel-duplex.ts';
 import { PeerEngine } from './engine.ts';
 import { browserPlatform } from './platform-browser.ts';
 import { RpcServer, type Endpoint } from './rpc.ts';
@@ -12,6 +13,8 @@ let server: RpcServer | null = null;
 const engine = new PeerEngine((event) => server?.emit(event), browserPlatform());
 const speed = installSpeed(engine, (event) => server?.emit(event));
 /** Streaming finds its torrent here; src/stream knows nothing of the engine. */
+/** Our peer id once init answered: a channel to ourselves is refused. */
+let own_peer_id: string | undefined;
 const torrentOf: TorrentLookup = (info_hash) => engine.torrents.get(info_hash)?.torrent;
 
 /** Magnets wait for metadata from peers; the UI's own timeout is the one the user sees. */
@@ -23,6 +26,7 @@ server = new RpcServer(scope, {
     speed.configure(params);
     if (params.wallet) await speed.setWallet(params.wallet.key, params.wallet.public_key);
     const result = await engine.init(params);
+    own_peer_id = result.peer_id;
     // Before the UI attaches any connection (it does so only after init answers): spend caps and bans hold.
     await speed.context.restore();
     return result;
@@ -56,6 +60,11 @@ server = new RpcServer(scope, {
     return {};
   },
   'peer.attach': ({ info_hash, peer_id, port, address }) => ({ accepted: engine.attach(info_hash, peer_id, port, address) }),
+  // Worker-owned datachannels (channel-duplex.ts): held from their creation, attached once the connection is up.
+  'peer.channel': ({ token, channel, port }) => ({ held: holdChannel(token, channel, port) }),
+  'peer.attach_channel': ({ info_hash, peer_id, token, address }) => ({
+    accepted: attachChannel(engine.torrents.get(info_hash)?.torrent, own_peer_id, peer_id, token, address),
+  }),
   // Streaming playback (src/stream/serve/worker-stream.ts): a byte range over a port, and a file's verified pieces.
   'stream.open': (params) => ({ accepted: openStream(torrentOf, params) }),
   'stream.pieces': (params) => filePieces(torrentOf, params),

@@ -1,14 +1,15 @@
 // Transfer throughput between two Chromium pages on loopback, same file, same piece length, measured from the first
 // byte received to the last: (a) a raw RTCDataChannel (the ceiling), (a-w) the same channel transferred to a worker
 // on each side, (a-r) worker to worker relayed through the pages (helpers/raw-channels.ts), (b) plain WebTorrent on
-// the page's main thread, (c0) Seedpay's worker peer with Speed off (the relay's cost alone), (c) Speed on — bids, a
-// real ledger channel, one signed payment per verified piece. Each mode's median of RUNS (min, max and the load
+// the page's main thread, (c0) Seedpay's worker peer with Speed off, (c) Speed on — bids, a real ledger channel, one
+// signed payment per verified piece; both with the datachannel relayed through the page (the default) and, as (c0-w)
+// and (c-w), transferred to the worker (PeerClient's datachannel 'worker'). Each mode's median of RUNS (min, max and the load
 // average in the note), its CPU per MiB over all Chromium processes (helpers/cpu-meter.ts), and the ratios.
 // Also the peak JS heap of the Seedpay requester over the download: its page (performance.memory) plus its peer
 // worker (DevTools Runtime.getHeapUsage: V8 heap plus ArrayBuffer backing stores). Needs a built app (dist/).
 // Env: TRANSFER_BENCH_MB (default 100), TRANSFER_BENCH_PIECE_KIB (default 1024), TRANSFER_BENCH_HEAP_MB (a separate
 // heap run of that many MB, e.g. 1024; default 0 = off, since at these rates 1 GB takes several minutes),
-// TRANSFER_BENCH_RUNS (default 3), TRANSFER_BENCH_MODES (e.g. a,aw,ar,b,c0,c,c0d,cd; default all). The -d modes run
+// TRANSFER_BENCH_RUNS (default 3), TRANSFER_BENCH_MODES (e.g. a,aw,ar,b,c0,c,c0w,cw,c0d,cd; default all). The -d modes run
 // each Seedpay peer in a browser of its own with a profile on disk (see labOnDisk), CPU then from /proc.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -129,8 +130,14 @@ interface SeedpayRun {
 }
 
 /** (c) Seedpay worker peers; Speed on (wallets, ledger, payments) or off. Samples the requester's heaps. */
-async function seedpay(browser: Browser, base: string, bytes: number, speed: boolean, tag: string, cpu?: CpuMeter, on_disk = false): Promise<SeedpayRun> {
-  const open = (options: LabStartOptions) => (on_disk ? labOnDisk(base, options) : lab(browser, base, options));
+async function seedpay(browser: Browser, base: string, bytes: number, speed: boolean, tag: string, cpu?: CpuMeter, on_disk = false, in_worker = false): Promise<SeedpayRun> {
+  const open = async (options: LabStartOptions) => {
+    const datachannel = in_worker ? 'worker' : 'relay';
+    const page = await (on_disk ? labOnDisk(base, { ...options, datachannel }) : lab(browser, base, { ...options, datachannel }));
+    const mode = await page.evaluate(() => window.seedpayLab.datachannelMode());
+    if (mode !== datachannel) throw new Error(`seedpay: datachannels in mode ${mode}, not the one measured`);
+    return page;
+  };
   const provider = await open(speed
     ? { namespace: `bench-p-${tag}`, wallet: 'key', speed: { reserve_units_per_kib: '1' } }
     : { namespace: `bench-p-${tag}`, ledgerUrl: null });
@@ -191,6 +198,8 @@ export default async function transferBench(ctx: BenchContext): Promise<BenchRes
         lastPaid = run;
         return run.ms;
       } },
+      { key: 'c0w', name: '(c0-w) Speed off, datachannels in the worker', run: async () => (await seedpay(browser, server.url, bytes, false, `offw-${++tags}`, cpu, false, true)).ms },
+      { key: 'cw', name: '(c-w) Speed on, datachannels in the worker', run: async () => (await seedpay(browser, server.url, bytes, true, `onw-${++tags}`, cpu, false, true)).ms },
       { key: 'c0d', name: '(c0-d) Speed off, profiles on disk', meter: diskCpu, run: async () => (await seedpay(browser, server.url, bytes, false, `offd-${++tags}`, diskCpu, true)).ms },
       { key: 'cd', name: '(c-d) Speed on, profiles on disk', meter: diskCpu, run: async () => (await seedpay(browser, server.url, bytes, true, `ond-${++tags}`, diskCpu, true)).ms },
     ].filter((m) => MODES.length === 0 || MODES.includes(m.key));
@@ -228,6 +237,11 @@ export default async function transferBench(ctx: BenchContext): Promise<BenchRes
     ratio('ratio (c)/(c0) (target ≥ 0.95)', 'c', 'c0');
     ratio('ratio (c)/(a) (target ≥ 0.8)', 'c', 'a');
     ratio('ratio (c0)/(b): the relay alone', 'c0', 'b');
+    ratio('ratio (c-w)/(b), channels in the worker (target ≥ 1.0)', 'cw', 'b');
+    ratio('ratio (c-w)/(a), channels in the worker (target ≥ 0.8)', 'cw', 'a');
+    ratio('ratio (c0-w)/(b), channels in the worker', 'c0w', 'b');
+    ratio('ratio (c0-w)/(c0): channels in the worker vs relay, Speed off', 'c0w', 'c0');
+    ratio('ratio (c-w)/(c): channels in the worker vs relay, Speed on', 'cw', 'c');
     ratio('ratio (a-w)/(a): channel in a worker vs on the page', 'aw', 'a');
     ratio('ratio (a-r)/(a-w): relay via the page vs transferred channel', 'ar', 'aw');
     const c = lastPaid as SeedpayRun | null;

@@ -1,6 +1,6 @@
 // Shared steps for the peer's end-to-end specs: open the lab page in its own browser context (its own OPFS,
 // IndexedDB and Web Locks, like a separate browser), boot the worker peer there, and read what it reported.
-import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import type { LabStartOptions, LabTorrent } from '../../src/lab/handle.ts';
 import { formatBtt } from '../../src/protocol/money.ts';
 
@@ -27,9 +27,23 @@ export async function openLab(browser: Browser, options: LabStartOptions = {}, c
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto(`${baseUrl()}/lab.html`);
   await page.waitForFunction(() => 'seedpayLab' in window);
-  const peerId = await page.evaluate((o) => window.seedpayLab.start(o), options);
+  const start = { ...options, ...forcedDatachannel() };
+  const peerId = await page.evaluate((o) => window.seedpayLab.start(o), start);
+  // Chromium here transfers datachannels to the worker: the run says which mode it tests, and gets that one.
+  expect(await page.evaluate(() => window.seedpayLab.datachannelMode())).toBe(start.datachannel === 'worker' ? 'worker' : 'relay');
   return { context: ctx, page, peerId, errors };
 }
+
+/**
+ * The Playwright project "worker" (playwright.config.ts) or SEEDPAY_DATACHANNEL=worker runs the lab specs with the
+ * datachannels transferred to the peer worker instead of relayed through the page (the default).
+ */
+export function forcedDatachannel(): Pick<LabStartOptions, 'datachannel'> {
+  return process.env.SEEDPAY_DATACHANNEL === 'worker' || test.info().project.name === WORKER_PROJECT ? { datachannel: 'worker' } : {};
+}
+
+/** Name of the Playwright project that reruns core peer specs with the datachannels in the worker. */
+export const WORKER_PROJECT = 'worker';
 
 /** A provider: wallet key (no funds needed), a reserve price, quick choke rounds. */
 export function providerOptions(namespace: string, extra: LabStartOptions['speed'] = {}): LabStartOptions {

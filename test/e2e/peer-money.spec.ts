@@ -4,7 +4,7 @@
 // channels; bytes from the legacy connection are never counted as paid; another reload changes nothing.
 import { expect, test } from '@playwright/test';
 import {
-  add, auditHolds, highestPerChannel, openLab, providerOptions, requesterOptions, seed, walletEvents, RESERVE_UNITS_PER_KIB, type LabTab,
+  add, auditHolds, forcedDatachannel, highestPerChannel, openLab, providerOptions, requesterOptions, seed, walletEvents, RESERVE_UNITS_PER_KIB, type LabTab,
 } from './peer-helpers.ts';
 
 const MiB = 1024 * 1024;
@@ -19,7 +19,7 @@ test('paid and free figures survive a reload and a Speed switch, and equal the s
   const restart = async (tab: LabTab) => {
     await tab.page.reload();
     await tab.page.waitForFunction(() => 'seedpayLab' in window);
-    await tab.page.evaluate((o) => window.seedpayLab.start(o), requesterOptions('money-requester'));
+    await tab.page.evaluate((o) => window.seedpayLab.start(o), { ...requesterOptions('money-requester'), ...forcedDatachannel() });
   };
 
   await requester.page.evaluate((h) => window.seedpayLab.waitProgress(h, 0.2, 90_000), seeded.info_hash);

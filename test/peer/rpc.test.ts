@@ -64,6 +64,29 @@ describe('calls', () => {
     expect(calls).toEqual([]);
   });
 
+  test('the datachannel hand-over: what is not a datachannel, a bad token or peer id never reaches a handler', async () => {
+    const { client, calls, raw } = setup({ 'peer.attach_channel': () => ({ accepted: true }) });
+    const token = 'cd'.repeat(16);
+    const answers: unknown[] = [];
+    raw.addEventListener('message', (e) => answers.push((e as MessageEvent).data));
+    const other = new MessageChannel();
+    ports.push(other.port1, other.port2);
+    // Node has no RTCDataChannel: a port (or anything else) in its place is refused on both sides.
+    raw.postMessage({ kind: 'request', id: 80, type: 'peer.channel', params: { token, channel: other.port1, port: other.port2 } }, [other.port1, other.port2]);
+    raw.postMessage({ kind: 'request', id: 81, type: 'peer.channel', params: { token, channel: {}, port: null } });
+    for (const [id, params] of [
+      [82, { info_hash: INFO_HASH, peer_id: 'ef'.repeat(20), token: 'cd'.repeat(15), address: null }],
+      [83, { info_hash: INFO_HASH, peer_id: 'ef'.repeat(20), token: 'zz'.repeat(16), address: null }],
+      [84, { info_hash: INFO_HASH, peer_id: 'ef'.repeat(19), token, address: null }],
+      [85, { info_hash: INFO_HASH, peer_id: 'ef'.repeat(20), token, address: 'x'.repeat(65) }],
+    ] as const) raw.postMessage({ kind: 'request', id, type: 'peer.attach_channel', params });
+    await tick();
+    expect(answers).toEqual([80, 81, 82, 83, 84, 85].map((id) => expect.objectContaining({ id, ok: false, code: 'invalid_params' })));
+    await expect(client.call('peer.channel', { token, channel: {} as RTCDataChannel, port: other.port1 })).rejects.toMatchObject({ code: 'invalid_params' });
+    expect(await client.call('peer.attach_channel', { info_hash: INFO_HASH, peer_id: 'ef'.repeat(20), token, address: '127.0.0.1:5000' })).toEqual({ accepted: true });
+    expect(calls).toEqual(['peer.attach_channel']);
+  });
+
   test('a handler’s RpcError keeps its code; other errors become "failed"', async () => {
     const { client } = setup({
       'torrent.remove': () => {
