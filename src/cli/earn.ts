@@ -129,7 +129,7 @@ export class EarnLoop {
     this.#log(`earn: join ${entry.name} (${e.info_hash.slice(0, 12)}): ${explain(e)}`);
     try {
       await Promise.race([
-        this.#page.evaluate((magnet) => window.seedpayLab.addMagnet(magnet, true), entry.magnet),
+        this.#page.evaluate((magnet) => window.seedpayLab.addMagnet(magnet, true, 'rarest_first'), entry.magnet),
         new Promise((_, reject) => setTimeout(() => reject(new Error('no metadata in time')), JOIN_TIMEOUT_MS)),
       ]);
       this.#joined.set(e.info_hash, {

@@ -50,7 +50,8 @@ export interface LabHandle {
   seedInput(selector: string, options?: { name?: string; speed?: boolean }): Promise<LabTorrent>;
   /** Every torrent the peer runs (resumed ones included). */
   list(): Promise<LabTorrent[]>;
-  addMagnet(uri: string, speed?: boolean): Promise<LabTorrent>;
+  /** `order` 'rarest_first': fetched to serve others (earn mode), not to play. */
+  addMagnet(uri: string, speed?: boolean, order?: 'in_order' | 'rarest_first'): Promise<LabTorrent>;
   waitDone(info_hash: string, timeout_ms: number): Promise<LabStatus>;
   waitProgress(info_hash: string, fraction: number, timeout_ms: number): Promise<LabStatus>;
   status(info_hash: string): Promise<LabStatus>;

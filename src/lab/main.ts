@@ -138,8 +138,8 @@ const handle: LabHandle = {
   async addTorrentFile(torrent_file_b64, speed = true) {
     return labTorrent(await peer().addTorrent({ kind: 'torrent_file', bytes: unbase64(torrent_file_b64) }, speed));
   },
-  async addMagnet(uri, speed = true) {
-    return labTorrent(await peer().addTorrent({ kind: 'magnet', uri }, speed));
+  async addMagnet(uri, speed = true, order = 'in_order') {
+    return labTorrent(await peer().addTorrent({ kind: 'magnet', uri }, speed, order));
   },
   waitDone(info_hash, timeout_ms) {
     return waitFor(info_hash, (s) => s.done, timeout_ms);

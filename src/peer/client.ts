@@ -7,8 +7,8 @@ import { closeFrame } from './relay-frames.ts';
 import { relayPeer, type RelayStats } from './relay-peer.ts';
 import { RpcClient, RpcError } from './rpc.ts';
 import {
-  SEED_TIMEOUT_MS, type CommandName, type InitParams, type Params, type PeerEvent, type Result, type SpeedSettings,
-  type TorrentInfo, type TorrentSource, type TorrentStatus,
+  SEED_TIMEOUT_MS, type CommandName, type InitParams, type Params, type PeerEvent, type PieceOrder, type Result,
+  type SpeedSettings, type TorrentInfo, type TorrentSource, type TorrentStatus,
 } from './rpc-schema.ts';
 import { Signaling, simplePeerFactory, type SignalPeer } from './signaling.ts';
 import { randomHex } from './tracker-socket.ts';
@@ -18,7 +18,7 @@ export { DEFAULT_DAY_CAP_UNITS, DEFAULT_SPEED_SETTINGS, DEFAULT_TORRENT_CAP_UNIT
 
 // The peer's public surface for the layers above it (app, widget, player, lab): they import from this file only.
 export type {
-  FilePieces, PeerEvent, PeerStatus, SpeedSettings, TorrentInfo, TorrentSource, TorrentStatus, WalletEvent,
+  FilePieces, PeerEvent, PeerStatus, PieceOrder, SpeedSettings, TorrentInfo, TorrentSource, TorrentStatus, WalletEvent,
 } from './rpc-schema.ts';
 export { MAX_READ_BYTES, MAX_TORRENT_FILE_BYTES } from './rpc-schema.ts';
 export { RpcError } from './rpc.ts';
@@ -125,8 +125,9 @@ export class PeerClient {
     return this.#rpc.call(type, params, options);
   }
 
-  addTorrent(source: TorrentSource, speed = true): Promise<TorrentInfo> {
-    return this.call('torrent.add', { source, speed }, { timeout_ms: source.kind === 'magnet' ? MAGNET_TIMEOUT_MS : SEED_TIMEOUT_MS });
+  /** `order`: 'rarest_first' for a torrent fetched to serve others (earn mode); players want 'in_order'. */
+  addTorrent(source: TorrentSource, speed = true, order: PieceOrder = 'in_order'): Promise<TorrentInfo> {
+    return this.call('torrent.add', { source, speed, order }, { timeout_ms: source.kind === 'magnet' ? MAGNET_TIMEOUT_MS : SEED_TIMEOUT_MS });
   }
 
   /** Hashes and seeds files; `timeout_ms` (default SEED_TIMEOUT_MS) bounds the hashing of very large inputs. */

@@ -8,7 +8,7 @@ export { MAX_TORRENTS } from './persist.ts';
 export type { ManagedTorrent, TorrentHooks } from './torrent-view.ts';
 import { attachRelay } from './relay-attach.ts';
 import { RpcError } from './rpc.ts';
-import type { InitParams, PeerEvent, TorrentDetail, TorrentInfo, TorrentSource } from './rpc-schema.ts';
+import type { InitParams, PeerEvent, PieceOrder, TorrentDetail, TorrentInfo, TorrentSource } from './rpc-schema.ts';
 import { fileDigest, readRange } from './torrent-files.ts';
 import { TorrentMoney } from './torrent-money.ts';
 import { TorrentEvents } from './torrent-events.ts';
@@ -104,11 +104,11 @@ export class PeerEngine {
     return { ...this.#platform.addOptions(info_hash), ...extra };
   }
 
-  async add(source: TorrentSource, speed: boolean, timeout_ms: number): Promise<TorrentInfo> {
+  async add(source: TorrentSource, speed: boolean, timeout_ms: number, order: PieceOrder = 'in_order'): Promise<TorrentInfo> {
     const client = this.#requireClient();
     if (this.#torrents.size >= MAX_TORRENTS) throw new RpcError('busy', `at most ${MAX_TORRENTS} torrents`);
     const id = source.kind === 'magnet' ? source.uri : source.bytes;
-    const torrent = client.add(id, this.#options(null, { announce: this.params.tracker_urls.slice() }));
+    const torrent = client.add(id, this.#options(null, { announce: this.params.tracker_urls.slice(), strategy: strategyOf(order) }));
     return this.#track(torrent, speed, Date.now(), timeout_ms, null);
   }
 
@@ -135,7 +135,7 @@ export class PeerEngine {
     const client = this.#requireClient();
     const bitfield = await this.#resumeBitfield(record.info_hash, record.bitfield);
     const torrent = client.add(record.torrent_file, this.#options(record.info_hash, {
-      announce: this.params.tracker_urls.slice(),
+      announce: this.params.tracker_urls.slice(), strategy: strategyOf(record.order ?? 'in_order'),
       ...(bitfield ? { bitfield } : {}),
     }));
     const money = TorrentMoney.fromRecord(record.money) ?? new TorrentMoney();
@@ -185,6 +185,7 @@ export class PeerEngine {
               speed,
               added_at_ms,
               money: money.toRecord(),
+              order: torrent.strategy === 'rarest' ? 'rarest_first' : 'in_order',
             });
             const info = this.info(managed);
             this.#emit({ type: 'torrent.added', torrent: info });
@@ -295,3 +296,5 @@ export class PeerEngine {
     this.#emit({ type: 'log', level, message: message.slice(0, 4000) });
   }
 }
+
+const strategyOf = (order: PieceOrder): 'sequential' | 'rarest' => (order === 'rarest_first' ? 'rarest' : 'sequential');

@@ -4,7 +4,7 @@
 // OPFS (opfs-store.ts). Every record is validated when loaded: a record that fails is dropped, never trusted.
 import { clear, createStore, del, entries, get, set, update, type UseStore } from 'idb-keyval';
 import { ChannelJournal } from './channel-journal.ts';
-import { MAX_TORRENT_FILE_BYTES } from './rpc-schema.ts';
+import { MAX_TORRENT_FILE_BYTES, type PieceOrder } from './rpc-schema.ts';
 import { RpcError } from './rpc.ts';
 
 export interface TorrentRecord {
@@ -16,6 +16,8 @@ export interface TorrentRecord {
   readonly added_at_ms: number;
   /** Bytes and money of this torrent (torrent-money.ts); absent in records from before it existed. */
   readonly money?: unknown;
+  /** Which pieces it fetches first; absent (in order) in records from before it existed. */
+  readonly order?: PieceOrder;
 }
 
 /** Most torrents one peer runs and keeps (the engine refuses more; a store holding more loads the oldest). */
@@ -34,7 +36,8 @@ export function isTorrentRecord(value: unknown): value is TorrentRecord {
     (r.bitfield === null || r.bitfield instanceof Uint8Array) &&
     typeof r.speed === 'boolean' &&
     typeof r.added_at_ms === 'number' && Number.isSafeInteger(r.added_at_ms) &&
-    (r.money === undefined || (typeof r.money === 'object' && r.money !== null))
+    (r.money === undefined || (typeof r.money === 'object' && r.money !== null)) &&
+    (r.order === undefined || r.order === 'in_order' || r.order === 'rarest_first')
   );
 }
 

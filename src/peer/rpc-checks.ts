@@ -3,13 +3,14 @@
 import { parseDemandBidField, type DemandBidField } from '../protocol/demand-bid.ts';
 import { MAX_FILES_PER_SEED, MAX_PEERS_REPORTED, MAX_READ_BYTES, MAX_TORRENT_FILE_BYTES, MAX_TRACKERS, MAX_URL_LENGTH } from './rpc-limits.ts';
 import type {
-  CommandName, PeerEvent, PeerStatus, Params, Result, SpeedSettings, TorrentInfo, TorrentSource, TorrentStatus, WalletEvent,
+  CommandName, PeerEvent, PeerStatus, Params, PieceOrder, Result, SpeedSettings, TorrentInfo, TorrentSource, TorrentStatus, WalletEvent,
 } from './rpc-schema.ts';
 import {
   arrayOf, bool, bytes, exact, fail, hex, integer, literal, nullable, object, oneOf, string, units, type Check,
 } from './rpc-validate.ts';
 
 const infoHash = hex(40);
+const PIECE_ORDERS: readonly PieceOrder[] = ['in_order', 'rarest_first'];
 const peerIdHex = hex(40);
 const url = string(MAX_URL_LENGTH, /^(wss?|https?):\/\//);
 const count = integer(0, Number.MAX_SAFE_INTEGER);
@@ -104,7 +105,7 @@ export const PARAMS: { [K in CommandName]: Check<Params<K>> } = {
   'wallet.set': object({ key: cryptoKey, public_key: bytes(32, 32) }),
   'wallet.clear': empty,
   'settings.set': object({ speed: speedSettings }),
-  'torrent.add': object({ source: torrentSource, speed: bool }),
+  'torrent.add': object({ source: torrentSource, speed: bool, order: oneOf(PIECE_ORDERS) }),
   'torrent.seed': object({
     files: arrayOf(file, MAX_FILES_PER_SEED, 1),
     name: nullable(string(255)),

@@ -122,13 +122,20 @@ export type TorrentSource =
   | { readonly kind: 'magnet'; readonly uri: string }
   | { readonly kind: 'torrent_file'; readonly bytes: Uint8Array };
 
+/**
+ * Which pieces a torrent fetches first: in order (what a player reads next; webtorrent's default) or rarest first
+ * (BitTorrent's classic rule: what the fewest connected peers and web seeds hold, so what this peer fetches is what
+ * others lack: an earn-mode provider fetching beside its requesters then has pieces to sell them).
+ */
+export type PieceOrder = 'in_order' | 'rarest_first';
+
 /** Every command: its params and its result. */
 export interface Commands {
   init: { params: InitParams; result: { peer_id: string } };
   'wallet.set': { params: { key: CryptoKey; public_key: Uint8Array }; result: { payment_pk: string } };
   'wallet.clear': { params: Record<string, never>; result: Record<string, never> };
   'settings.set': { params: { speed: SpeedSettings }; result: Record<string, never> };
-  'torrent.add': { params: { source: TorrentSource; speed: boolean }; result: TorrentInfo };
+  'torrent.add': { params: { source: TorrentSource; speed: boolean; order: PieceOrder }; result: TorrentInfo };
   'torrent.seed': { params: { files: File[]; name: string | null; speed: boolean; piece_length: number | null }; result: TorrentInfo };
   'torrent.remove': { params: { info_hash: InfoHash; delete_data: boolean }; result: Record<string, never> };
   /**

@@ -34,6 +34,8 @@ export interface TorrentFile {
 
 export interface Torrent {
   readonly infoHash: string;
+  /** Piece selection: 'sequential' (webtorrent's default) or 'rarest'. */
+  readonly strategy?: 'sequential' | 'rarest';
   readonly magnetURI: string;
   readonly torrentFile: Uint8Array;
   readonly name: string;

@@ -42,8 +42,8 @@ server = new RpcServer(scope, {
     speed.configure(params);
     return {};
   },
-  'torrent.add': ({ source, speed: on }) =>
-    engine.add(source, on, source.kind === 'magnet' ? MAGNET_METADATA_TIMEOUT_MS : SEED_TIMEOUT_MS),
+  'torrent.add': ({ source, speed: on, order }) =>
+    engine.add(source, on, source.kind === 'magnet' ? MAGNET_METADATA_TIMEOUT_MS : SEED_TIMEOUT_MS, order),
   'torrent.seed': ({ files, name, speed: on, piece_length }) => engine.seed(files, name, on, piece_length),
   'torrent.remove': async ({ info_hash, delete_data }) => {
     await engine.remove(info_hash, delete_data);

@@ -1,9 +1,9 @@
 // The paid CDN end to end (issue 17): a publisher's loopback origin, paced to 200 KiB/s, holds a 4 MiB file; its
 // CDN link (`npm run cdn`) has a web seed and no seeding peer. A Speed requester starts; an earn-mode provider
 // (`npm run seed -- --earn`, its own headless Chromium) sees the demand on the board, joins, fetches and serves it at
-// a price. A second requester then finishes far sooner than a control that uses only the web seed, and the
-// provider's ledger balance rises. Hashes match. (The issue's "origin stopped" step is not here yet: see
-// docs/cdn-links.md §4.)
+// a price, the first requester buying part of the file from it. A second requester then finishes far sooner than a
+// control that uses only the web seed, and the provider's ledger balance rises. Hashes match. (The issue's "origin
+// stopped" step is not here yet: see docs/cdn-links.md §4.)
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -83,6 +83,9 @@ test('earn mode: a provider follows the board to a web-seeded torrent and serves
     tabs.push(first.tab);
     expect(provider.log.out).toMatch(/earn: join show\.bin \([0-9a-f]{12}\): median bid \d+ units\/KiB/);
     const firstFromProvider = await first.tab.page.evaluate((h) => window.seedpayLab.status(h), first.info_hash);
+    // The provider fetched rarest first beside the requester (not the same pieces in the same order), so it had
+    // pieces the requester lacked and sold them: the first requester bought part of the file from it.
+    expect(firstFromProvider.paid_bytes).toBeGreaterThan(0);
     await expect.poll(() => /earn show\.bin: 100 %/.test(provider.log.out), { timeout: 60_000 }).toBe(true);
 
     // A second requester races a control that can use only the origin (an alias URL, counted apart; no tracker).

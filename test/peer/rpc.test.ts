@@ -87,6 +87,19 @@ describe('calls', () => {
     expect(calls).toEqual(['peer.attach_channel']);
   });
 
+  test('torrent.add carries a piece order: one of the two is passed through, anything else or none is refused', async () => {
+    const seen: unknown[] = [];
+    const { client, calls } = setup({ 'torrent.add': (params) => (seen.push(params.order), info) });
+    const source = { kind: 'magnet', uri: `magnet:?xt=urn:btih:${INFO_HASH}` } as const;
+    expect(await client.call('torrent.add', { source, speed: true, order: 'rarest_first' })).toEqual(info);
+    expect(await client.call('torrent.add', { source, speed: false, order: 'in_order' })).toEqual(info);
+    expect(seen).toEqual(['rarest_first', 'in_order']);
+    for (const order of ['random', '', null, 1, undefined]) {
+      await expect(client.call('torrent.add', { source, speed: true, order } as never)).rejects.toMatchObject({ code: 'invalid_params' });
+    }
+    expect(calls).toEqual(['torrent.add', 'torrent.add']);
+  });
+
   test('a handler’s RpcError keeps its code; other errors become "failed"', async () => {
     const { client } = setup({
       'torrent.remove': () => {
