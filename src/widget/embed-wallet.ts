@@ -26,6 +26,11 @@ export async function findWallet(): Promise<FoundWallet> {
   return { vault, state, can_request_access: partitioned };
 }
 
+/** What the visitor reads when the vault does not open (the embed and the pay window say it alike). */
+export function unlockFailure(error: 'wrong_password' | 'no_wallet'): string {
+  return error === 'wrong_password' ? 'That password is not right.' : 'No wallet found.';
+}
+
 /** Asks the browser (needs a click) for the first-party IndexedDB and opens the vault there. */
 export async function requestWalletAccess(): Promise<FoundWallet> {
   const doc = document as StorageAccessDocument;
