@@ -7,13 +7,14 @@ import type { PeerPlatform } from './platform.ts';
 export { MAX_TORRENTS } from './persist.ts';
 export type { ManagedTorrent, TorrentHooks } from './torrent-view.ts';
 import { attachRelay } from './relay-attach.ts';
+import { restoredBytes } from './resume-count.ts';
 import { RpcError } from './rpc.ts';
 import type { InitParams, PeerEvent, PieceOrder, TorrentDetail, TorrentInfo, TorrentSource } from './rpc-schema.ts';
 import { fileDigest, readRange } from './torrent-files.ts';
 import { TorrentMoney } from './torrent-money.ts';
 import { TorrentEvents } from './torrent-events.ts';
 import { SAVE_DELAY_MS, TorrentSaver } from './torrent-saver.ts';
-import { resumableBitfield, torrentDetail, torrentInfo, type ManagedTorrent, type TorrentHooks } from './torrent-view.ts';
+import { resumableBitfield, resumableMoney, strategyOf, torrentDetail, torrentInfo, type ManagedTorrent, type TorrentHooks } from './torrent-view.ts';
 import type { AddOptions, Torrent, WebTorrentClient } from './webtorrent.ts';
 
 /** How often progress and peers are reported to the UI. */
@@ -127,8 +128,7 @@ export class PeerEngine {
       torrent.once('seed', () => resolve());
       torrent.once('error', (error) => reject(new RpcError('failed', String(error))));
     });
-    const info = await this.#track(torrent, speed, Date.now(), null, seeded);
-    return info;
+    return this.#track(torrent, speed, Date.now(), null, seeded);
   }
 
   async #resume(record: TorrentRecord): Promise<void> {
@@ -139,6 +139,7 @@ export class PeerEngine {
       ...(bitfield ? { bitfield } : {}),
     }));
     const money = TorrentMoney.fromRecord(record.money) ?? new TorrentMoney();
+    money.downloaded(restoredBytes(record.torrent_file, record.bitfield, bitfield));
     await this.#track(torrent, record.speed, record.added_at_ms, 60_000, null, money);
   }
 
@@ -184,7 +185,7 @@ export class PeerEngine {
               bitfield: resumableBitfield(managed),
               speed,
               added_at_ms,
-              money: money.toRecord(),
+              money: resumableMoney(managed),
               order: torrent.strategy === 'rarest' ? 'rarest_first' : 'in_order',
             });
             const info = this.info(managed);
@@ -296,5 +297,3 @@ export class PeerEngine {
     this.#emit({ type: 'log', level, message: message.slice(0, 4000) });
   }
 }
-
-const strategyOf = (order: PieceOrder): 'sequential' | 'rarest' => (order === 'rarest_first' ? 'rarest' : 'sequential');

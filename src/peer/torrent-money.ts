@@ -34,11 +34,17 @@ class Channels {
   retired_units = 0n;
   retired_bytes = 0;
 
-  /** A newer cumulative state (an older or equal one changes nothing); returns whether it changed. */
+  /**
+   * A newer cumulative state (an older or equal one changes nothing); returns whether it changed. A re-send
+   * (`piece_bytes` 0) above what this record holds means the record missed the payments between (the page died after
+   * the payer journal saved them and before this record did): their bytes are taken at the channel's own bytes per
+   * unit, which is exact while its price held.
+   */
   sign(channel_id: ChannelId, amount_units: Units, piece_bytes: number): boolean {
     const c = this.map.get(channel_id);
     if (c && (c.signed_units >= amount_units || c.settled_units !== null)) return false;
     const delta = amount_units - (c?.signed_units ?? 0n);
+    if (piece_bytes === 0 && c && c.signed_units > 0n) piece_bytes = Number((BigInt(c.bytes) * delta) / c.signed_units);
     this.map.set(channel_id, {
       signed_units: amount_units, bytes: (c?.bytes ?? 0) + piece_bytes, last_units: delta, last_bytes: piece_bytes, settled_units: null,
     });
@@ -185,8 +191,10 @@ export class TorrentMoney {
     return this.#paid.map;
   }
 
-  toRecord(): unknown {
-    return { downloaded_bytes: this.downloaded_bytes, paid: this.#paid.toJson(), earned: this.#earned.toJson() };
+  /** `unsettled_bytes`: verified bytes the saved bitfield leaves out (resume-count.ts), left out of the figure too. */
+  toRecord(unsettled_bytes = 0): unknown {
+    const downloaded_bytes = Math.max(0, this.downloaded_bytes - unsettled_bytes);
+    return { downloaded_bytes, paid: this.#paid.toJson(), earned: this.#earned.toJson() };
   }
 
   /** A stored record, checked field by field; null if any field is wrong (the caller starts from zero). */

@@ -2,7 +2,7 @@
 // (torrent-money.ts). Changes while downloading are coalesced into one IndexedDB write per SAVE_DELAY_MS; a change of
 // money, or the download finishing, is saved at once.
 import type { PeerStore } from './persist.ts';
-import { resumableBitfield, type ManagedTorrent } from './torrent-view.ts';
+import { resumableBitfield, resumableMoney, type ManagedTorrent } from './torrent-view.ts';
 
 /** Bitfield and money are saved at most this often while they change (at once when money moves or the torrent is done). */
 export const SAVE_DELAY_MS = 500;
@@ -23,14 +23,14 @@ export class TorrentSaver {
     managed.saveTimer = setTimeout(() => {
       managed.saveTimer = null;
       if (managed.torrent.destroyed) return;
-      void this.#storage()?.updateTorrent(managed.torrent.infoHash, { bitfield: resumableBitfield(managed), money: managed.money.toRecord() });
+      void this.#storage()?.updateTorrent(managed.torrent.infoHash, { bitfield: resumableBitfield(managed), money: resumableMoney(managed) });
     }, delay_ms);
   }
 
   /** Saves at once (a stop): a save still pending is replaced by this one. */
   async saveNow(managed: ManagedTorrent): Promise<void> {
     this.cancel(managed);
-    await this.#storage()?.updateTorrent(managed.torrent.infoHash, { bitfield: resumableBitfield(managed), money: managed.money.toRecord() });
+    await this.#storage()?.updateTorrent(managed.torrent.infoHash, { bitfield: resumableBitfield(managed), money: resumableMoney(managed) });
   }
 
   cancel(managed: ManagedTorrent): void {

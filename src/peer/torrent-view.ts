@@ -1,6 +1,7 @@
 // What the UI sees of a torrent and its connections: progress, money, peers and verified bytes per file, read off
 // webtorrent's torrent and the torrent's hooks (Speed fills in the Speed fields of each peer).
-import type { PeerStatus, TorrentDetail, TorrentInfo, TorrentStatus } from './rpc-schema.ts';
+import { unsettledBytes } from './resume-count.ts';
+import type { PeerStatus, PieceOrder, TorrentDetail, TorrentInfo, TorrentStatus } from './rpc-schema.ts';
 import type { Wire } from './wire.ts';
 import type { DemandBidField } from '../protocol/demand-bid.ts';
 import type { TorrentMoney } from './torrent-money.ts';
@@ -46,6 +47,16 @@ export function torrentInfo(managed: ManagedTorrent, announce: string[]): Torren
 }
 
 /** The verified-pieces bitfield minus pieces whose payment is not saved yet (Speed): what a reload may trust. */
+/** webtorrent's name for a piece order (rpc-schema.ts). */
+export const strategyOf = (order: PieceOrder): 'sequential' | 'rarest' => (order === 'rarest_first' ? 'rarest' : 'sequential');
+
+/** The money record to save beside resumableBitfield: its downloaded bytes leave out the same unsettled pieces. */
+export function resumableMoney(managed: ManagedTorrent): unknown {
+  const t = managed.torrent;
+  const pieceBytes = (index: number) => (index === t.pieces.length - 1 ? t.lastPieceLength : t.pieceLength);
+  return managed.money.toRecord(unsettledBytes((index) => t.bitfield.get(index), managed.hooks?.unsettledPieces?.() ?? [], pieceBytes));
+}
+
 export function resumableBitfield(managed: ManagedTorrent): Uint8Array {
   const bits = Uint8Array.from(managed.torrent.bitfield.buffer);
   for (const index of managed.hooks?.unsettledPieces?.() ?? []) bits[index >> 3] = (bits[index >> 3] ?? 0) & ~(0x80 >> (index & 7));

@@ -69,6 +69,32 @@ describe('torrent money', () => {
     expect(money.unsettled()).toEqual([channel(2)]);
   });
 
+  test('a re-send above what the record holds (it missed payments before a reload) counts their bytes at the channel\'s rate', () => {
+    const money = new TorrentMoney();
+    money.downloaded(8 * 1024);
+    money.paid(channel(1), 100n, 1024);
+    money.paid(channel(1), 200n, 1024);
+    // The record was saved here; the page then paid 2 more pieces (journal) and died before the record caught up.
+    const resumed = TorrentMoney.fromRecord(money.toRecord()) as TorrentMoney;
+    resumed.paid(channel(1), 400n, 0); // the journal's last state, re-sent after the reload
+    expect(resumed.paid_units).toBe(400n);
+    expect(resumed.paid_bytes).toBe(4 * 1024);
+    // A close one payment short gives back exactly the last (reconstructed) payment's bytes.
+    resumed.settled(channel(1), 200n);
+    expect(resumed.paid_bytes).toBe(2 * 1024);
+    // A first re-send on a channel the record never saw: no rate to go by, so no bytes are invented.
+    resumed.paid(channel(2), 100n, 0);
+    expect(resumed.paid_bytes).toBe(2 * 1024);
+  });
+
+  test('the saved figure leaves out unsettled bytes, so the resume can count them back once', () => {
+    const money = new TorrentMoney();
+    money.downloaded(3 * 1024);
+    const saved = TorrentMoney.fromRecord(money.toRecord(1024)) as TorrentMoney;
+    expect(saved.downloaded_bytes).toBe(2 * 1024);
+    expect((TorrentMoney.fromRecord(money.toRecord(10 * 1024)) as TorrentMoney).downloaded_bytes).toBe(0);
+  });
+
   test('a hostile or corrupt stored record is refused, not trusted', () => {
     const good = new TorrentMoney();
     good.downloaded(10);
