@@ -120,6 +120,33 @@ export function isComplete(job: ProxyJob): boolean {
   return missing(job).length === 0 && unpaid(job).length === 0;
 }
 
+/** Missing chunks, ascending, limited to `share` when one is given (a session of a job split between providers). */
+export function missingIn(job: ProxyJob, share: ReadonlySet<number> | null): number[] {
+  return share === null ? missing(job) : missing(job).filter((i) => share.has(i));
+}
+
+/** Every chunk of `share` (or of the file) received and paid. */
+export function isCompleteIn(job: ProxyJob, share: ReadonlySet<number> | null): boolean {
+  if (share === null) return isComplete(job);
+  for (const i of share) if (!job.received.get(i) || !job.paid.get(i)) return false;
+  return true;
+}
+
+/** Bytes of these chunks (the last one may be short). */
+export function bytesOfChunks(job: ProxyJob, indices: Iterable<number>): number {
+  let bytes = 0;
+  for (const i of indices) {
+    const { start, end } = chunkBytes(job, i);
+    bytes += end - start + 1;
+  }
+  return bytes;
+}
+
+/** The same version of the resource: the validators agree and so does the length. */
+export function sameJobVersion(a: ProxyJob, b: ProxyJob): boolean {
+  return a.url === b.url && a.chunk_size === b.chunk_size && a.total_length === b.total_length && sameVersion(a.validator, b.validator);
+}
+
 /** Consecutive indices (ascending) as runs. */
 export function toRuns(indices: readonly number[]): ChunkRun[] {
   const runs: ChunkRun[] = [];

@@ -1,21 +1,32 @@
 // The requester's side of the paid proxy for an app (browser or Node): the providers it has a wire to, and sessions
 // of one job run against a store that keeps the resume state — the job record, what the job has cost, and the last
 // signed payment to re-send after a drop — so a pause, a dropped wire or a reload picks the job up where it stopped.
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import type { PublicKeyHex } from '../../protocol/ed25519.ts';
 import type { Units } from '../../protocol/money.ts';
-import { isChannelId, type SignedPaymentState } from '../../protocol/payment-state.ts';
-import { fromJSON, toJSON } from './chunk-record.ts';
-import { isJobId, type JobId, type ProxyRequest } from './job-request.ts';
+import { toJSON } from './chunk-record.ts';
+import type { JobId } from './job-request.ts';
+import { ParallelRun, type ParallelObserver } from './parallel-run.ts';
 import type { ProxyExtension } from './proxy-extension.ts';
 import { RequesterShell, type RequesterPorts } from './requester-shell.ts';
 import type { RequesterEffect, RequesterState } from './requester-session.ts';
+import { readStored, requestFor, resendFrom, toResendRecord } from './stored-job.ts';
+
+/** A signed payment as stored, to re-send after a drop. */
+export interface ResendRecord {
+  readonly job_id: string;
+  readonly channel_id: string;
+  readonly amount_units: string;
+  readonly seq: string;
+  readonly signature: string;
+}
 
 /** What survives a reload, per URL (JSON-safe: the app keeps it in IndexedDB). */
 export interface StoredJob {
   readonly record: string | null;
   readonly spent_units: string;
-  readonly resend: { readonly job_id: string; readonly channel_id: string; readonly amount_units: string; readonly seq: string; readonly signature: string } | null;
+  readonly resend: ResendRecord | null;
+  /** The same per provider, for a job split between providers (parallel-run.ts). */
+  readonly resends?: Readonly<Record<string, ResendRecord>>;
 }
 
 export interface ProxyJobStore {
@@ -43,14 +54,6 @@ export interface RunningSession {
   readonly settled: Promise<RequesterState>;
   /** Ends the session now (the job keeps what arrived and was paid); a later `run` resumes it. */
   pause(): Promise<void>;
-}
-
-function resendFrom(stored: StoredJob | null): { job_id: JobId; payment: SignedPaymentState } | null {
-  const r = stored?.resend;
-  if (!r || !isJobId(r.job_id) || !isChannelId(r.channel_id) || !/^\d{1,20}$/.test(r.amount_units) || !/^\d{1,20}$/.test(r.seq) || !/^[0-9a-f]{128}$/.test(r.signature)) {
-    return null;
-  }
-  return { job_id: r.job_id, payment: { channel_id: r.channel_id, amount_units: BigInt(r.amount_units), seq: BigInt(r.seq), signature: hexToBytes(r.signature) } };
 }
 
 export class RequesterClient {
@@ -81,27 +84,45 @@ export class RequesterClient {
     return [...this.#providers.keys()];
   }
 
+  /**
+   * `url` split between providers at once (parallel-run.ts): every connected provider (or those of `only`) that offers
+   * the same version fetches its own disjoint share through its own channel, into the one stored job.
+   */
+  runParallel(url: string, terms: JobTerms, only: readonly PublicKeyHex[] | null, observe?: ParallelObserver): Promise<ParallelRun> {
+    return ParallelRun.start({
+      ports: this.#ports, store: this.#store, payer_key: this.#payer_key,
+      providers: () => this.#providers,
+      attach: (ext, shell) => this.#attach(ext, shell),
+      detach: (ext, shell) => {
+        if (this.#running.get(ext) === shell) this.#running.delete(ext);
+      },
+    }, url, terms, only, observe);
+  }
+
+  #attach(ext: ProxyExtension, shell: RequesterShell): void {
+    this.#running.set(ext, shell);
+    const prev = ext.handler;
+    ext.handler = { ready: prev?.ready ?? (() => {}), warning: prev?.warning ?? (() => {}), frame: (f) => void shell.frame(f) };
+  }
+
   /** One session of `url` with `provider_key`, resumed from the store; `observe` sees every effect (progress). */
   async run(url: string, provider_key: PublicKeyHex, terms: JobTerms, observe?: (fx: RequesterEffect, state: RequesterState) => void): Promise<RunningSession> {
     const ext = this.#providers.get(provider_key);
     if (!ext) throw new Error('run: no wire to that provider');
     const stored = await this.#store.load(url);
-    const loaded = stored?.record ? fromJSON(stored.record) : null;
-    const job = loaded?.ok ? loaded.job : null;
-    const spent = stored && /^\d{1,20}$/.test(stored.spent_units) ? BigInt(stored.spent_units) : 0n;
+    const { job, spent_units: spent } = readStored(stored);
     const job_id = this.#ports.newJobId();
-    const request: ProxyRequest = {
-      job_id, url, chunk_size: job?.chunk_size ?? terms.chunk_size, max_price_units_per_kib: terms.max_price_units_per_kib, cap_units: terms.cap_units,
-      max_bytes: terms.max_bytes, if_range: job?.validator.etag && !job.validator.etag.startsWith('W/') ? job.validator.etag : job?.validator.last_modified ?? null,
-    };
+    const request = requestFor(job_id, url, job, terms);
     let resend = stored?.resend ?? null;
-    const save = (record: string | null, spent_units: Units) => this.#store.save(url, { record, spent_units: spent_units.toString(), resend });
+    const resends = stored?.resends;
+    const save = (record: string | null, spent_units: Units) =>
+      this.#store.save(url, { record, spent_units: spent_units.toString(), resend, ...(resends ? { resends } : {}) });
     const shell: RequesterShell = new RequesterShell({
       send: (f) => void ext.send(f),
       openChannel: this.#ports.openChannel,
       sign: async (state, context) => {
         const signed = await this.#ports.sign(state, context);
-        resend = { job_id, channel_id: signed.channel_id, amount_units: signed.amount_units.toString(), seq: signed.seq.toString(), signature: bytesToHex(signed.signature) };
+        resend = toResendRecord(job_id, signed);
         return signed;
       },
       store: (index, offset, bytes) => this.#store.writeChunk(url, index, offset, bytes),
@@ -110,11 +131,9 @@ export class RequesterClient {
       ...(observe ? { observe } : {}),
     }, {
       request, payer_key: this.#payer_key, job, job_spent_units: spent, day_cap_units: terms.day_cap_units, day_spent_units: terms.day_spent_units,
-      resend: resendFrom(stored),
+      resend: resendFrom(stored?.resend),
     });
-    this.#running.set(ext, shell);
-    const prev = ext.handler;
-    ext.handler = { ready: prev?.ready ?? (() => {}), warning: prev?.warning ?? (() => {}), frame: (f) => void shell.frame(f) };
+    this.#attach(ext, shell);
     const settled = shell.settled.then(async (end) => {
       if (this.#running.get(ext) === shell) this.#running.delete(ext);
       // A session that finished cleanly needs no re-send; one that was cut keeps its last payment for the next.

@@ -7,12 +7,12 @@ import type { Units } from '../../protocol/money.ts';
 import type { ChannelId, PaymentState, SessionContext, SignedPaymentState } from '../../protocol/payment-state.ts';
 import { proxyContext } from '../../protocol/session-context.ts';
 import { crankPayer, createPayer, type Budget, type PayerEffect, type PayerEvent, type PayerState } from '../../protocol/channel-payer.ts';
-import { chunkBytes, chunkCount, createJob, isComplete, missing, onValidatorChanged, pay, receive, toRuns, type ProxyJob } from './chunk-plan.ts';
+import { bytesOfChunks, chunkBytes, chunkCount, createJob, isCompleteIn, missingIn, onValidatorChanged, pay, receive, toRuns, type ProxyJob } from './chunk-plan.ts';
 import { checkChunk, type ChunkVerdict } from './chunk-proof.ts';
 import { checkRequest, type JobId, type ProxyRequest } from './job-request.ts';
 import type { ChunkFrame, DoneReason, ProxyFrame, ProxyOffer, RefuseCode } from './proxy-frames.ts';
 
-export type RequesterPhase = 'WaitingForOffer' | 'WaitingForChannel' | 'Fetching' | 'Done' | 'Stopped' | 'Banned';
+export type RequesterPhase = 'WaitingForOffer' | 'WaitingForShare' | 'WaitingForChannel' | 'Fetching' | 'Done' | 'Stopped' | 'Banned';
 
 /** Why a session ended without the file: each is a typed outcome the UI words, none is an exception. */
 export type RequesterStop =
@@ -37,17 +37,29 @@ export interface RequesterState {
   readonly day_cap_units: Units;
   readonly day_spent_units: Units;
   readonly stop: RequesterStop | null;
+  /** The chunks this session may ask for (a job split between providers, parallel-plan.ts); null: all missing. */
+  readonly share: ReadonlySet<number> | null;
+  /** Set when the session waits after the offer for its share (`share` event) before opening a channel. */
+  readonly await_share: boolean;
+  readonly offer: ProxyOffer | null;
+  /** Counted as spent against the job cap and the day cap: what the job's other sessions may spend at once. */
+  readonly job_reserved_units: Units;
+  readonly day_reserved_units: Units;
 }
 
 export type RequesterEvent =
   | { readonly type: 'frame'; readonly frame: ProxyFrame }
   | { readonly type: 'channel_opened'; readonly channel_id: ChannelId; readonly escrow_units: Units; readonly expires_at_ms: number }
   | { readonly type: 'channel_open_failed' }
+  /** The chunks this session fetches, and what the job's other sessions hold of the caps (WaitingForShare only). */
+  | { readonly type: 'share'; readonly chunks: readonly number[]; readonly job_reserved_units: Units; readonly day_reserved_units: Units }
   /** The connection went away (drop, reload, switch): whatever was in flight did not arrive and is not paid. */
   | { readonly type: 'dropped' }
   | { readonly type: 'cancel' };
 
 export type RequesterEffect =
+  /** The provider offered this version (`job`, already restarted if it changed); the session waits for its share. */
+  | { readonly type: 'offered'; readonly job: ProxyJob; readonly price_units_per_kib: Units }
   | { readonly type: 'send'; readonly frame: ProxyFrame }
   | { readonly type: 'open_channel'; readonly payee_key: PublicKeyHex; readonly escrow_units: Units; readonly timeout_ms: number; readonly context: SessionContext }
   /** Sign `state` over the session context and send it as a `payment` frame; `index` is the chunk it pays. */
@@ -77,6 +89,8 @@ export interface RequesterStart {
    * again first (the provider keeps that session's channel open for it, provider-session.ts LINGER_MS).
    */
   readonly resend?: { readonly job_id: JobId; readonly payment: SignedPaymentState } | null;
+  /** A session of a job split between providers: after the offer it waits for a `share` event (parallel-plan.ts). */
+  readonly await_share?: boolean;
 }
 
 /** A session and its opening frame (`request`), asking with If-Range when a job is being resumed. */
@@ -87,7 +101,8 @@ export function startRequester(start: RequesterStart): RequesterStep {
   const state: RequesterState = {
     phase: 'WaitingForOffer', request: start.request, context: proxyContext(start.request.job_id), payer_key: start.payer_key,
     job: start.job, provider_key: null, payer: null, job_spent_units: start.job_spent_units, day_cap_units: start.day_cap_units,
-    day_spent_units: start.day_spent_units, stop: null,
+    day_spent_units: start.day_spent_units, stop: null, share: null, await_share: start.await_share === true, offer: null,
+    job_reserved_units: 0n, day_reserved_units: 0n,
   };
   const effects: RequesterEffect[] = [];
   if (start.resend) {
@@ -100,7 +115,7 @@ export function startRequester(start: RequesterStart): RequesterStep {
 }
 
 export function isActive(s: RequesterState): boolean {
-  return s.phase === 'WaitingForOffer' || s.phase === 'WaitingForChannel' || s.phase === 'Fetching';
+  return s.phase === 'WaitingForOffer' || s.phase === 'WaitingForShare' || s.phase === 'WaitingForChannel' || s.phase === 'Fetching';
 }
 
 export function crankRequester(s: RequesterState, e: RequesterEvent, now_ms: number): RequesterStep {
@@ -109,6 +124,12 @@ export function crankRequester(s: RequesterState, e: RequesterEvent, now_ms: num
     case 'dropped': return end(s, 'Stopped', { kind: 'dropped' }, []);
     case 'cancel': return end(s, 'Stopped', { kind: 'provider_done', reason: 'cancelled' }, [done(s, 'cancelled')]);
     case 'channel_open_failed': return payerStep(s, { type: 'channel_open_failed' }, now_ms, []);
+    case 'share': {
+      if (s.phase !== 'WaitingForShare' || s.offer === null || s.job === null) return ignore(s, 'no share asked for');
+      const share = new Set(e.chunks.filter((i) => Number.isInteger(i) && i >= 0 && i < chunkCount(s.job as ProxyJob)));
+      const next = { ...s, share, job_reserved_units: e.job_reserved_units, day_reserved_units: e.day_reserved_units };
+      return accept(next, s.job, s.offer, now_ms, []);
+    }
     case 'channel_opened': {
       if (s.phase !== 'WaitingForChannel' && s.phase !== 'Fetching') return ignore(s, 'no channel asked for');
       return payerStep(s, { ...e, budget: budget(s), remaining_bytes: remainingBytes(s) }, now_ms, []);
@@ -148,8 +169,16 @@ function onOffer(s: RequesterState, o: ProxyOffer, now_ms: number): RequesterSte
   if (o.etag?.startsWith('W/') !== false && o.last_modified === null) {
     return end({ ...s, job }, 'Stopped', { kind: 'bad_offer', code: 'no_validator' }, [...effects, done(s, 'stopped')]);
   }
-  const wanted = missing(job);
-  if (wanted.length === 0) return end({ ...s, job }, 'Done', null, [...effects, done(s, 'complete'), { type: 'finished' }]);
+  if (s.await_share) {
+    const waiting: RequesterState = { ...s, job, offer: o, provider_key: o.payee_key, phase: 'WaitingForShare' };
+    return { state: waiting, effects: [...effects, { type: 'offered', job, price_units_per_kib: o.price_units_per_kib }], ignored: null };
+  }
+  return accept(s, job, o, now_ms, effects);
+}
+
+/** Takes the offer for this session's chunks: bids, and opens the channel (or ends at once when nothing is wanted). */
+function accept(s: RequesterState, job: ProxyJob, o: ProxyOffer, now_ms: number, effects: RequesterEffect[]): RequesterStep {
+  if (missingIn(job, s.share).length === 0) return end({ ...s, job }, 'Done', null, [...effects, done(s, 'complete'), { type: 'finished' }]);
   const payer = createPayer(s.payer_key, job.chunk_size, chunkCount(job));
   const next: RequesterState = { ...s, job, payer, provider_key: o.payee_key, phase: 'WaitingForChannel' };
   const bid: PayerEvent = {
@@ -162,7 +191,7 @@ function onOffer(s: RequesterState, o: ProxyOffer, now_ms: number): RequesterSte
 function onChunk(s: RequesterState, f: ChunkFrame, now_ms: number): RequesterStep {
   const job = s.job;
   if (s.phase !== 'Fetching' || job === null || s.provider_key === null) return ignore(s, 'chunk before the channel');
-  if (f.index >= chunkCount(job) || job.received.get(f.index)) return ignore(s, 'chunk not asked for');
+  if (f.index >= chunkCount(job) || job.received.get(f.index) || (s.share !== null && !s.share.has(f.index))) return ignore(s, 'chunk not asked for');
   const { start, end: last } = chunkBytes(job, f.index);
   const verdict = checkChunk(s.provider_key, s.request.job_id, f.index, last - start + 1, f, f.bytes);
   if (verdict !== 'ok') {
@@ -187,10 +216,10 @@ function payerStep(s: RequesterState, event: PayerEvent, now_ms: number, effects
   for (const fx of step.effects) next = applyPayerEffect(next, fx, out);
   if (step.state.phase === 'Paying' && next.phase === 'WaitingForChannel') {
     next = { ...next, phase: 'Fetching' };
-    const runs = toRuns(missing(next.job as ProxyJob));
+    const runs = toRuns(missingIn(next.job as ProxyJob, next.share));
     if (runs.length > 0) out.push({ type: 'send', frame: { type: 'want', job_id: s.request.job_id, runs } });
   }
-  if (step.state.phase === 'Done' || (next.job !== null && isComplete(next.job))) {
+  if (step.state.phase === 'Done' || (next.job !== null && isCompleteIn(next.job, next.share))) {
     return end(next, 'Done', null, [...out, { type: 'finished' }]);
   }
   if (step.state.phase === 'Stopped' || step.state.phase === 'Banned') {
@@ -213,7 +242,7 @@ function applyPayerEffect(s: RequesterState, fx: PayerEffect, out: RequesterEffe
       return { ...s, job, job_spent_units: s.job_spent_units + fx.delta_units, day_spent_units: s.day_spent_units + fx.delta_units };
     }
     case 'send_done':
-      out.push(done(s, missing(s.job as ProxyJob).length === 0 ? 'complete' : 'stopped'));
+      out.push(done(s, missingIn(s.job as ProxyJob, s.share).length === 0 ? 'complete' : 'stopped'));
       return s;
     case 'stop_requesting':
     case 'ban_provider':
@@ -235,18 +264,12 @@ function ignore(s: RequesterState, why: string): RequesterStep {
 
 function budget(s: RequesterState): Budget {
   return {
-    torrent_cap_units: s.request.cap_units, torrent_spent_units: s.job_spent_units, day_cap_units: s.day_cap_units, day_spent_units: s.day_spent_units,
+    torrent_cap_units: s.request.cap_units, torrent_spent_units: s.job_spent_units + s.job_reserved_units, day_cap_units: s.day_cap_units,
+    day_spent_units: s.day_spent_units + s.day_reserved_units,
   };
 }
 
-/** Bytes of the chunks still missing: what the payer sizes its escrow for. */
+/** Bytes of the chunks still missing (of this session's share): what the payer sizes its escrow for. */
 export function remainingBytes(s: RequesterState): number {
-  const job = s.job;
-  if (job === null) return 0;
-  let bytes = 0;
-  for (const i of missing(job)) {
-    const { start, end: last } = chunkBytes(job, i);
-    bytes += last - start + 1;
-  }
-  return bytes;
+  return s.job === null ? 0 : bytesOfChunks(s.job, missingIn(s.job, s.share));
 }

@@ -68,6 +68,11 @@ export class RequesterShell {
     return this.#enqueue({ type: 'cancel' });
   }
 
+  /** This session's chunks and what the job's other sessions hold of the caps (a job split between providers). */
+  share(chunks: readonly number[], job_reserved_units: Units, day_reserved_units: Units): Promise<void> {
+    return this.#enqueue({ type: 'share', chunks, job_reserved_units, day_reserved_units });
+  }
+
   #enqueue(event: RequesterEvent): Promise<void> {
     this.#chain = this.#chain.then(() => (this.error === null ? this.#run(event) : undefined)).catch((e: unknown) => this.#fail(e));
     return this.#chain;

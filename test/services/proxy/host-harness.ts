@@ -4,6 +4,7 @@ import { nobleVerify, publicKeyFromHex } from '../../../src/protocol/ed25519.ts'
 import { encodePaymentState } from '../../../src/protocol/payment-state.ts';
 import { proxyExtension, type ProxyExtension } from '../../../src/services/proxy/proxy-extension.ts';
 import { ProviderHost } from '../../../src/services/proxy/provider-host.ts';
+import { decodeFrame, encodeFrame, type ProxyFrame } from '../../../src/services/proxy/proxy-frames.ts';
 import { safeFetch } from '../../../src/services/proxy/safe-fetch.ts';
 import type { Origin } from './origin.ts';
 import { LIMITS, type Party, type ProxyLedger } from './proxy-harness.ts';
@@ -21,14 +22,16 @@ export interface MemoryHost {
   cut(id: string): void;
 }
 
-export function memoryHost(provider: Party, origin: Origin, ledger: ProxyLedger): MemoryHost {
+/** `tamper` rewrites each frame the provider sends (a test's lying provider: a chunk's bytes changed after signing). */
+export function memoryHost(provider: Party, origin: Origin, ledger: ProxyLedger, tamper?: (frame: ProxyFrame) => ProxyFrame): MemoryHost {
   const links = new Map<string, Link>();
   const host: ProviderHost = new ProviderHost({
     signer: provider.signer, limits: LIMITS,
     transport: {
       send: (id, bytes) => queueMicrotask(() => {
         const l = links.get(id);
-        if (l?.alive) l.ext.onMessage(bytes);
+        const d = tamper ? decodeFrame(bytes) : null;
+        if (l?.alive) l.ext.onMessage(d?.ok && tamper ? encodeFrame(tamper(d.frame)) : bytes);
       }),
       drop: (id) => cut(id),
     },
