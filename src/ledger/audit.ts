@@ -6,6 +6,7 @@ import { BRIDGE_RESERVE_ID } from './bridge.ts';
 import { RESERVES } from './genesis.ts';
 import { checkEntry, EMPTY_HEAD, MAX_UNSIGNED_RUN, parseBody, type Verify } from './journal.ts';
 import { ledgerVerifier } from './ledger-key.ts';
+import { compareContract, replayStorageEntry, STORAGE_ENTRY_KINDS, type ReplayContract } from './storage-audit.ts';
 import type { AccountRow, ChannelRow, JournalEntry, JournalHead, Store, StoreReader } from './store.ts';
 
 /** Entries read per query while replaying. */
@@ -45,6 +46,7 @@ export class JournalReplay {
   head: JournalHead = EMPTY_HEAD;
   readonly accounts = new Map<string, ReplayAccount>();
   readonly channels = new Map<string, ReplayChannel>();
+  readonly contracts = new Map<string, ReplayContract>();
   issued_units = 0n;
   /** Entries since the last signed one; the head must be signed and no run may exceed MAX_UNSIGNED_RUN. */
   unsigned_run = 0;
@@ -101,6 +103,14 @@ export class JournalReplay {
       return channel;
     };
     if (entry.kind !== 'genesis' && this.issued_units !== TOTAL_SUPPLY_UNITS) problems.push(`${at}: before genesis completed`);
+    if (STORAGE_ENTRY_KINDS.has(entry.kind)) {
+      replayStorageEntry(entry.kind, f, {
+        contracts: this.contracts, debit, credit, nonce,
+        escrow: (id, delta) => void (this.#account(id).escrow_units += delta),
+        problem: (p) => problems.push(`${at}: ${p}`),
+      });
+      return problems;
+    }
     switch (entry.kind) {
       case 'genesis':
         if (entry.seq > RESERVES.length) problems.push(`${at}: genesis after the issuance table`);
@@ -248,6 +258,15 @@ export async function auditStore(store: Store, replay: JournalReplay, scope: 'fu
         after = page[page.length - 1]?.id ?? after;
       }
       if (channels !== replay.channels.size) note(`${channels} channels stored, the journal has ${replay.channels.size}`);
+      let contracts = 0;
+      for (let after = ''; ; ) {
+        const page = await reader.storageContractsPage(after, AUDIT_PAGE_ROWS);
+        for (const row of page) note(compareContract(replay.contracts, row));
+        contracts += page.length;
+        if (page.length < AUDIT_PAGE_ROWS) break;
+        after = page[page.length - 1]?.id ?? after;
+      }
+      if (contracts !== replay.contracts.size) note(`${contracts} storage contracts stored, the journal has ${replay.contracts.size}`);
     } else {
       for (const id of touchedAccounts) {
         const row = await reader.account(id as AccountRow['id']);
@@ -256,6 +275,11 @@ export async function auditStore(store: Store, replay: JournalReplay, scope: 'fu
         else if (replay.accounts.has(id)) note(`account ${id} missing`);
       }
       for (const id of touchedChannels) {
+        if (replay.contracts.has(id)) {
+          const row = await reader.storageContract(id);
+          note(row ? compareContract(replay.contracts, row) : `storage contract ${id} missing`);
+          continue;
+        }
         const row = await reader.channel(id as ChannelRow['id']);
         note(row ? compareChannel(replay, row) : `channel ${id} missing`);
       }
@@ -264,7 +288,7 @@ export async function auditStore(store: Store, replay: JournalReplay, scope: 'fu
     if (totals.balance_units + totals.escrow_units !== TOTAL_SUPPLY_UNITS) {
       note(`balances ${totals.balance_units} + escrows ${totals.escrow_units} differ from the total supply ${TOTAL_SUPPLY_UNITS}`);
     }
-    if (totals.escrow_units !== totals.open_escrow_units) note('account escrows differ from the open channels they fund');
+    if (totals.escrow_units !== totals.open_escrow_units) note('account escrows differ from the open channels and storage contracts they fund');
     return {
       ok: problems.length === 0,
       problems,

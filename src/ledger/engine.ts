@@ -7,6 +7,7 @@ import { appendEntry, EMPTY_HEAD, MAX_UNSIGNED_RUN, seal } from './journal.ts';
 import { assert } from './invariant.ts';
 import { commandKeys, step, type Command, type LedgerResultCode, type LedgerView } from './ledger.ts';
 import type { LedgerKey } from './ledger-key.ts';
+import type { ContractRow } from './storage-rows.ts';
 import type { AccountId, AccountRow, BatchWrites, ChannelRow, JournalEntry, JournalHead, LoadedRows, Store } from './store.ts';
 
 /** Commands per transaction: bounds the rows one transaction locks and the latency one slow batch adds. */
@@ -15,8 +16,8 @@ export const MAX_BATCH_COMMANDS = MAX_UNSIGNED_RUN;
 export const MAX_QUEUED_COMMANDS = 16_384;
 
 export type Outcome =
-  | { readonly code: 'ok'; readonly entry: JournalEntry; readonly accounts: AccountRow[]; readonly channels: ChannelRow[] }
-  | { readonly code: LedgerResultCode };
+  | { readonly code: 'ok'; readonly entry: JournalEntry; readonly accounts: AccountRow[]; readonly channels: ChannelRow[]; readonly contracts?: ContractRow[] }
+  | { readonly code: LedgerResultCode; readonly detail?: string };
 
 export class LedgerOverloadedError extends Error {
   override name = 'LedgerOverloadedError';
@@ -33,6 +34,7 @@ class Overlay implements LedgerView {
   readonly #loaded: LoadedRows;
   readonly accounts = new Map<AccountId, AccountRow>();
   readonly channels = new Map<ChannelId, ChannelRow>();
+  readonly contracts = new Map<string, ContractRow>();
 
   constructor(loaded: LoadedRows) {
     this.#loaded = loaded;
@@ -44,6 +46,10 @@ class Overlay implements LedgerView {
 
   channel(id: ChannelId): ChannelRow | undefined {
     return this.channels.get(id) ?? this.#loaded.channels.get(id);
+  }
+
+  contract(id: string): ContractRow | undefined {
+    return this.contracts.get(id) ?? this.#loaded.contracts?.get(id);
   }
 }
 
@@ -123,14 +129,17 @@ export class LedgerEngine {
   async #transact(commands: readonly Command[]): Promise<Outcome[]> {
     const account_ids = new Set<AccountId>();
     const channel_ids = new Set<ChannelId>();
+    const contract_ids = new Set<string>();
     for (const command of commands) {
       const keys = commandKeys(command);
       for (const id of keys.account_ids) account_ids.add(id);
       for (const id of keys.channel_ids) channel_ids.add(id);
+      for (const id of keys.contract_ids ?? []) contract_ids.add(id);
     }
     let outcomes: Outcome[] = [];
     let sealed: JournalEntry | undefined;
-    await this.#store.transact({ account_ids: [...account_ids], channel_ids: [...channel_ids] }, (loaded) => {
+    const keys = { account_ids: [...account_ids], channel_ids: [...channel_ids], ...(contract_ids.size > 0 ? { contract_ids: [...contract_ids] } : {}) };
+    await this.#store.transact(keys, (loaded) => {
       const now_ms = this.#tick();
       const overlay = new Overlay(loaded);
       const entries: JournalEntry[] = [];
@@ -141,13 +150,15 @@ export class LedgerEngine {
         checkConservation(overlay, result.accounts);
         for (const row of result.accounts) overlay.accounts.set(row.id, row);
         for (const row of result.channels) overlay.channels.set(row.id, row);
+        for (const row of result.contracts ?? []) overlay.contracts.set(row.id, row);
         const entry = appendEntry(head, result.event, now_ms);
         entries.push(entry);
         head = entry;
-        return { code: 'ok', entry, accounts: result.accounts, channels: result.channels };
+        return { code: 'ok', entry, accounts: result.accounts, channels: result.channels, ...(result.contracts ? { contracts: result.contracts } : {}) };
       });
       sealed = sealLast(entries, this.#key);
-      return { accounts: [...overlay.accounts.values()], channels: [...overlay.channels.values()], entries };
+      const contracts = [...overlay.contracts.values()];
+      return { accounts: [...overlay.accounts.values()], channels: [...overlay.channels.values()], entries, ...(contracts.length > 0 ? { contracts } : {}) };
     });
     // Replies carry the entry as committed: the last one of the batch with its seal.
     outcomes = outcomes.map((o) => (o.code === 'ok' && o.entry.seq === sealed?.seq ? { ...o, entry: sealed } : o));

@@ -54,6 +54,19 @@ const STATUS: Record<ErrorCode, ErrorStatus> = {
   already_credited: 409,
   unknown_withdrawal: 404,
   withdrawal_settled: 409,
+  // Paid storage (storage-step.ts).
+  unknown_contract: 404,
+  bad_terms: 400,
+  provider_insufficient_funds: 409,
+  contract_ended: 409,
+  stale_answer: 409,
+  no_open_challenge: 409,
+  wrong_epoch: 409,
+  late_answer: 409,
+  wrong_proof_count: 400,
+  wrong_index: 400,
+  bad_proof: 400,
+  nothing_due: 409,
 };
 
 const MESSAGES: Partial<Record<ErrorCode, string>> = {
@@ -77,6 +90,18 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
   already_credited: 'this TRON transaction has already been credited',
   unknown_withdrawal: 'no such withdrawal',
   withdrawal_settled: 'this withdrawal is already final or refunded',
+  unknown_contract: 'no such storage contract',
+  bad_terms: 'the storage contract terms are not acceptable',
+  provider_insufficient_funds: "the provider's balance is too low for the collateral",
+  contract_ended: 'the storage contract has ended',
+  stale_answer: 'that epoch is already settled (a stale or replayed answer pays nothing)',
+  no_open_challenge: 'the contract has no open challenge now',
+  wrong_epoch: 'the answer is for another epoch than the open challenge',
+  late_answer: "the answer came after the challenge's deadline",
+  wrong_proof_count: 'the answer must hold exactly one proof per challenged leaf',
+  wrong_index: "the proofs do not follow the challenge's leaf indexes",
+  bad_proof: "a proof does not verify against the contract's root",
+  nothing_due: 'nothing is due on this contract now',
 };
 
 export function statusOf(code: ErrorCode): ErrorStatus {

@@ -6,11 +6,15 @@ import { ApiError, statusOf } from './errors.ts';
 import type { LedgerApi } from './api.ts';
 import { OPENAPI_DOCUMENT } from './openapi.ts';
 import { MAX_BODY_BYTES, parseJsonBody } from './requests.ts';
+import { storageRoutes } from './storage-http.ts';
+import type { StorageApi } from './storage-api.ts';
 
 export interface HttpOptions {
   /** Who is asking, for the airdrop rate limit; defaults to the socket's remote address under @hono/node-server. */
   readonly clientIp?: (c: Context) => string;
   readonly log?: (line: string) => void;
+  /** Paid storage's routes (/storage/…), when the service runs them. */
+  readonly storage?: StorageApi;
 }
 
 interface NodeIncoming {
@@ -32,19 +36,19 @@ const JSON_CONTENT_TYPE_RE = /^application\/json\s*(;|$)/i;
 /** The client went away before its body arrived: routine on the internet, not an internal error. */
 class ClientAbortedError extends Error {}
 
-const tooLarge = () => new ApiError('body_too_large', `request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+const tooLarge = (limit = MAX_BODY_BYTES) => new ApiError('body_too_large', `request bodies are limited to ${limit} bytes`);
 
 /**
  * The body as text, at most MAX_BODY_BYTES. Under @hono/node-server it is read straight off the socket: building
  * the web Request (AbortController, web streams) would cost more than everything else a request does.
  */
-async function readBody(c: Context): Promise<string> {
+async function readBody(c: Context, limit: number): Promise<string> {
   const declared = Number(c.req.header('content-length') ?? 0);
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  if (declared > limit) throw tooLarge(limit);
   const source = incoming(c);
   if (!source) {
     const text = await c.req.text();
-    if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw tooLarge();
+    if (Buffer.byteLength(text) > limit) throw tooLarge(limit);
     return text;
   }
   return new Promise<string>((resolve, reject) => {
@@ -52,16 +56,16 @@ async function readBody(c: Context): Promise<string> {
     let size = 0;
     source.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      if (size <= limit) chunks.push(chunk);
       else {
         chunks.length = 0; // answer now; the rest of the upload is read and dropped
-        reject(tooLarge());
+        reject(tooLarge(limit));
       }
     });
     let ended = false;
     source.on('end', () => {
       ended = true;
-      if (size > MAX_BODY_BYTES) reject(tooLarge());
+      if (size > limit) reject(tooLarge(limit));
       else resolve(Buffer.concat(chunks).toString('utf8'));
     });
     // Node reports a mid-body abort as 'error' (ECONNRESET "aborted") and/or a 'close' without 'end'.
@@ -95,11 +99,11 @@ export function createLedgerApp(api: LedgerApi, options: HttpOptions = {}): Hono
     await next();
   });
 
-  const body = async (c: Context) => {
+  const body = async (c: Context, limit = MAX_BODY_BYTES) => {
     if (!JSON_CONTENT_TYPE_RE.test(c.req.header('content-type') ?? '')) {
       throw new ApiError('unsupported_media_type', 'request bodies must be sent as Content-Type: application/json');
     }
-    return parseJsonBody(await readBody(c));
+    return parseJsonBody(await readBody(c, limit), limit);
   };
 
   app.get('/openapi.json', (c) => c.json(OPENAPI_DOCUMENT));
@@ -119,6 +123,7 @@ export function createLedgerApp(api: LedgerApi, options: HttpOptions = {}): Hono
     const report = await api.audit(c.req.query('from_genesis') === 'true');
     return c.json(report, report.ok ? 200 : 500);
   });
+  if (options.storage) storageRoutes(app, options.storage, body);
   // Mounted with route() the app's notFound is not consulted: this keeps /ledger/* from falling to the SPA.
   app.all('*', notFound);
   return app;

@@ -9,6 +9,8 @@ import { AIRDROP_RESERVE_ID } from './genesis.ts';
 import type { JournalEvent } from './journal.ts';
 import { channelExpire } from './channel-expire.ts';
 import { assert } from './invariant.ts';
+import { isStorageCommand, STORAGE_RESULT_CODES, storageKeys, storageStep, type StorageCommand } from './storage-step.ts';
+import type { ContractRow } from './storage-rows.ts';
 import type { AccountId, AccountRow, ChannelRow } from './store.ts';
 
 /** A channel must live long enough for a payee to notice and close it: 1 s. */
@@ -36,6 +38,7 @@ export const LEDGER_RESULT_CODES = [
   'insufficient_funds',
   'reserve_exhausted',
   ...BRIDGE_RESULT_CODES,
+  ...STORAGE_RESULT_CODES,
 ] as const;
 export type LedgerResultCode = (typeof LEDGER_RESULT_CODES)[number];
 
@@ -60,19 +63,22 @@ export type Command =
     } & Signed)
   | ({ kind: 'airdrop_claim'; account: PublicKeyHex; amount_units: Units } & Signed)
   | { kind: 'channel_expire'; channel_id: ChannelId; payer: PublicKeyHex }
-  | BridgeCommand;
+  | BridgeCommand
+  | StorageCommand;
 
 export interface LedgerView {
   account(id: AccountId): AccountRow | undefined;
   channel(id: ChannelId): ChannelRow | undefined;
+  contract(id: string): ContractRow | undefined;
 }
 
 export type StepResult =
-  | { readonly code: 'ok'; readonly accounts: AccountRow[]; readonly channels: ChannelRow[]; readonly event: JournalEvent }
-  | { readonly code: LedgerResultCode };
+  | { readonly code: 'ok'; readonly accounts: AccountRow[]; readonly channels: ChannelRow[]; readonly event: JournalEvent; readonly contracts?: ContractRow[] }
+  | { readonly code: LedgerResultCode; readonly detail?: string };
 
 /** The rows a command may read or write, so a store can lock and load them up front. */
-export function commandKeys(command: Command): { account_ids: AccountId[]; channel_ids: ChannelId[] } {
+export function commandKeys(command: Command): { account_ids: AccountId[]; channel_ids: ChannelId[]; contract_ids?: string[] } {
+  if (isStorageCommand(command)) return storageKeys(command);
   switch (command.kind) {
     case 'transfer':
       return { account_ids: [command.from, command.to], channel_ids: [] };
@@ -103,6 +109,7 @@ function amountCode(amount_units: Units): LedgerResultCode | null {
 export function step(view: LedgerView, command: Command, now_ms: number, seq: number): StepResult {
   assert(Number.isSafeInteger(now_ms) && now_ms >= 0, 'now_ms must be a non-negative safe integer');
   assert(Number.isSafeInteger(seq) && seq > 0, 'seq must be a positive safe integer');
+  if (isStorageCommand(command)) return storageStep(view, command, now_ms, seq);
   switch (command.kind) {
     case 'transfer':
       return transfer(view, command, now_ms);

@@ -2,6 +2,7 @@
 // Written by hand from requests.ts and views.ts; test/ledger checks every route here exists and vice versa.
 import { BOUNDARY_CODES } from './errors.ts';
 import { LEDGER_RESULT_CODES } from './ledger.ts';
+import { STORAGE_ENTRY_KIND_NAMES, STORAGE_OPENAPI_PATHS, STORAGE_OPENAPI_SCHEMAS } from './storage-openapi.ts';
 
 const hex64 = { type: 'string', pattern: '^[0-9a-f]{64}$' };
 const sig = { type: 'string', pattern: '^[0-9a-f]{128}$', description: 'Ed25519 signature, hex' };
@@ -115,6 +116,7 @@ export const OPENAPI_DOCUMENT = {
       },
     },
     '/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'ok' } } } },
+    ...STORAGE_OPENAPI_PATHS,
   },
   components: {
     schemas: {
@@ -152,7 +154,7 @@ export const OPENAPI_DOCUMENT = {
           at_ms: { type: 'integer' },
           kind: {
             type: 'string',
-            enum: ['genesis', 'transfer', 'channel_open', 'channel_close', 'channel_expire', 'airdrop', 'bridge_deposit', 'bridge_hold', 'bridge_finalize', 'bridge_release'],
+            enum: ['genesis', 'transfer', 'channel_open', 'channel_close', 'channel_expire', 'airdrop', 'bridge_deposit', 'bridge_hold', 'bridge_finalize', 'bridge_release', ...STORAGE_ENTRY_KIND_NAMES],
           },
           body: { type: 'string', description: 'canonical JSON that was hashed' },
           fields: { type: 'object' },
@@ -177,6 +179,7 @@ export const OPENAPI_DOCUMENT = {
         journal_entries: { type: 'integer' },
         head_hash: hex64,
       }),
+      ...STORAGE_OPENAPI_SCHEMAS,
     },
   },
 } as const;

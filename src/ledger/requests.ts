@@ -25,8 +25,8 @@ export interface SignedRequest<R extends LedgerRequest = LedgerRequest> {
 }
 
 /** Parses the raw body text: malformed JSON, non-objects and oversized bodies are refused before anything else. */
-export function parseJsonBody(text: string): Json {
-  if (text.length > MAX_BODY_BYTES) throw new ApiError('body_too_large', `request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+export function parseJsonBody(text: string, limit = MAX_BODY_BYTES): Json {
+  if (text.length > limit) throw new ApiError('body_too_large', `request bodies are limited to ${limit} bytes`);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -37,7 +37,7 @@ export function parseJsonBody(text: string): Json {
   return value as Json;
 }
 
-function exactFields(body: Json, fields: readonly string[]): void {
+export function exactFields(body: Json, fields: readonly string[]): void {
   for (const name of fields) if (!(name in body)) throw new ApiError('invalid_field', `missing field ${name}`);
   for (const name of Object.keys(body)) if (!fields.includes(name)) throw new ApiError('invalid_field', `unexpected field ${name}`);
 }
@@ -57,7 +57,7 @@ export function channelIdParam(value: unknown): ChannelId {
   return value;
 }
 
-function decimalField(value: unknown, name: string, max: bigint): bigint {
+export function decimalField(value: unknown, name: string, max: bigint): bigint {
   if (typeof value !== 'string' || !DECIMAL.test(value)) throw new ApiError('invalid_field', `${name}: expected a decimal string`);
   const parsed = BigInt(value);
   if (parsed > max) throw new ApiError('invalid_field', `${name}: too large`);
@@ -65,34 +65,34 @@ function decimalField(value: unknown, name: string, max: bigint): bigint {
 }
 
 /** Amounts: decimal strings of base units; zero is refused unless `allowZero` (a close may pay nothing). */
-function amountField(value: unknown, name: string, allowZero = false): Units {
+export function amountField(value: unknown, name: string, allowZero = false): Units {
   const amount = decimalField(value, name, MAX_AMOUNT_UNITS);
   if (amount === 0n && !allowZero) throw new ApiError('amount_zero', `${name}: must be greater than zero`);
   if (amount > TOTAL_SUPPLY_UNITS) throw new ApiError('amount_exceeds_supply', `${name}: exceeds the total supply`);
   return amount;
 }
 
-function nonceField(value: unknown): bigint {
+export function nonceField(value: unknown): bigint {
   const nonce = decimalField(value, 'nonce', MAX_REQUEST_NONCE);
   if (nonce === 0n) throw new ApiError('invalid_field', 'nonce: must be at least 1');
   return nonce;
 }
 
-function safeIntegerField(value: unknown, name: string, max: number): number {
+export function safeIntegerField(value: unknown, name: string, max: number): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > max) {
     throw new ApiError('invalid_field', `${name}: expected an integer from 0 to ${max}`);
   }
   return value;
 }
 
-function hexField(value: unknown, name: string, bytes: number): Uint8Array {
+export function hexField(value: unknown, name: string, bytes: number): Uint8Array {
   if (typeof value !== 'string' || value.length !== bytes * 2 || !/^[0-9a-f]*$/.test(value)) {
     throw new ApiError('invalid_field', `${name}: expected ${bytes * 2} lowercase hex characters`);
   }
   return hexToBytes(value);
 }
 
-function signatureField(value: unknown, name: string): string {
+export function signatureField(value: unknown, name: string): string {
   if (typeof value !== 'string' || !SIGNATURE_HEX.test(value)) throw new ApiError('invalid_field', `${name}: expected 128 lowercase hex characters`);
   return value;
 }

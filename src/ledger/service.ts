@@ -13,6 +13,7 @@ import { ledgerKeyFromSecret, loadOrCreateLedgerSecret } from './ledger-key.ts';
 import type { Store } from './store.ts';
 import { PostgresStore, type PostgresStoreOptions } from './store-postgres.ts';
 import { SqliteStore } from './store-sqlite.ts';
+import { DEFAULT_STORAGE_TICK_MS, StorageApi, type StorageOptions } from './storage-api.ts';
 import { inlineVerifier, VerifyPool, type AsyncVerifier } from './verify-pool.ts';
 
 /** How often the ledger looks for channels past their timeout. */
@@ -37,6 +38,8 @@ export interface LedgerServiceOptions {
    * 2-core box with the bench client beside it, a worker cost more in message passing and thread switches than it saved.
    */
   verifyThreads?: number;
+  /** Paid storage: the shortest epoch accepted, and how often the epoch timer runs (0: off; tests call storageTick()). */
+  storage?: StorageOptions & { tickIntervalMs?: number };
   clientIp?: HttpOptions['clientIp'];
   log?: HttpOptions['log'];
 }
@@ -48,6 +51,8 @@ export interface LedgerService {
   /** Expires due channels now; returns how many. */
   sweep(): Promise<number>;
   audit(from_genesis?: boolean): Promise<AuditReport>;
+  /** Challenges due storage epochs and grades missed deadlines now; returns how many transitions. */
+  storageTick(): Promise<number>;
   /** The exchange's only way to move ledger value (bridge.ts). */
   bridge: LedgerBridge;
   close(): Promise<void>;
@@ -67,8 +72,14 @@ export async function createLedgerService(options: LedgerServiceOptions): Promis
   const threads = options.verifyThreads ?? (availableParallelism() >= 4 ? 1 : 0);
   const verifier: AsyncVerifier = threads > 0 ? new VerifyPool(threads) : inlineVerifier();
   const api = new LedgerApi({ store, engine, key, now, airdrop: airdropConfig(options.airdrop), verifier });
-  const app = createLedgerApp(api, { ...(options.clientIp ? { clientIp: options.clientIp } : {}), ...(options.log ? { log: options.log } : {}) });
+  const storage = new StorageApi({ store, engine, key, now, verifier, ...(options.storage ? { options: options.storage } : {}) });
+  const app = createLedgerApp(api, { storage, ...(options.clientIp ? { clientIp: options.clientIp } : {}), ...(options.log ? { log: options.log } : {}) });
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // Windows that lapsed while the ledger was down are given again before the timer can grade them.
+  await storage.recover();
+  const storage_ms = options.storage?.tickIntervalMs ?? DEFAULT_STORAGE_TICK_MS;
+  const storageTimer = storage_ms > 0 ? setInterval(() => storage.tick().catch((error) => log(`ledger: storage tick failed: ${String(error)}`)), storage_ms) : null;
+  storageTimer?.unref();
 
   const interval_ms = options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
   const timer = interval_ms > 0 ? setInterval(() => api.sweep().catch((error) => log(`ledger: sweep failed: ${String(error)}`)), interval_ms) : null;
@@ -80,11 +91,14 @@ export async function createLedgerService(options: LedgerServiceOptions): Promis
     ledgerId: key.ledger_id,
     store: store.kind,
     sweep: () => api.sweep(),
+    storageTick: () => storage.tick(),
     audit: (from_genesis) => api.audit(from_genesis),
     bridge: new LedgerBridge(store, engine, verifier, key.ledger_id),
     close() {
       closed ??= (async () => {
         if (timer) clearInterval(timer);
+        if (storageTimer) clearInterval(storageTimer);
+        await storage.settled();
         await engine.drain();
         await verifier.close();
         await store.close();

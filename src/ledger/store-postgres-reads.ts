@@ -7,6 +7,8 @@ import { EMPTY_HEAD } from './journal.ts';
 import type { AccountId, AccountRow, ChannelRow, JournalEntry, JournalHead, StoreReader, Totals } from './store.ts';
 
 import { big, int, toAccount, toChannel, toEntry, type Raw } from './store-rows.ts';
+import { toContract, type ContractRow } from './storage-rows.ts';
+import { CONTRACTS_HELD_SQL, POSTGRES_STORAGE_SQL } from './storage-sql.ts';
 
 export { int, toAccount, toChannel, type Raw } from './store-rows.ts';
 
@@ -59,7 +61,7 @@ export class PostgresReads implements StoreReader {
         (SELECT coalesce(sum(escrow_units), 0)::text FROM accounts) AS escrow_units,
         (SELECT count(*) FROM accounts) AS accounts,
         (SELECT count(*) FROM channels WHERE state = 'open') AS open_channels,
-        (SELECT coalesce(sum(escrow_units), 0)::text FROM channels WHERE state = 'open') AS open_escrow_units`,
+        ((SELECT coalesce(sum(escrow_units), 0) FROM channels WHERE state = 'open') + (${CONTRACTS_HELD_SQL}))::text AS open_escrow_units`,
       [],
     );
     const row = r as Raw;
@@ -85,4 +87,16 @@ export class PostgresReads implements StoreReader {
     return row ? { seq: int(row.seq), hash: row.hash as string } : EMPTY_HEAD;
   }
 
+  async storageContract(id: string): Promise<ContractRow | null> {
+    const [row] = await this.#rows(POSTGRES_STORAGE_SQL.contract, [id]);
+    return row ? toContract(row) : null;
+  }
+
+  async storageContractsPage(after_id: string, limit: number): Promise<ContractRow[]> {
+    return (await this.#rows(POSTGRES_STORAGE_SQL.page, [after_id, limit])).map(toContract);
+  }
+
+  async dueStorageContracts(now_ms: number, limit: number): Promise<ContractRow[]> {
+    return (await this.#rows(POSTGRES_STORAGE_SQL.due, [now_ms, limit])).map(toContract);
+  }
 }

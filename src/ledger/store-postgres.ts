@@ -13,6 +13,8 @@ import { EMPTY_HEAD } from './journal.ts';
 import { backoffMs, isRetryable, MAX_TX_ATTEMPTS } from './pg-retry.ts';
 import { int, PostgresReads, toAccount, toChannel, type Raw } from './store-postgres-reads.ts';
 import { SCHEMA_SQL, WRITE_SQL } from './store-postgres-sql.ts';
+import { toContract } from './storage-rows.ts';
+import { POSTGRES_STORAGE_SCHEMA, POSTGRES_STORAGE_SQL } from './storage-sql.ts';
 import type { AccountId, BatchKeys, BatchWrites, JournalHead, LoadedRows, Store, StoreReader } from './store.ts';
 
 /** Read connections; writes use one dedicated connection because they are serial anyway. */
@@ -119,6 +121,12 @@ export class PostgresStore extends PostgresReads implements Store {
     const expected = [writes.accounts.length, writes.channels.length, writes.entries.length, writes.entries.length > 0 ? 1 : 0];
     const actual = [counts.accounts, counts.channels, counts.entries, counts.head].map(int);
     if (actual.join() !== expected.join()) throw new Error(`ledger write touched ${actual.join()} rows, expected ${expected.join()}`);
+    const contracts = writes.contracts ?? [];
+    if (contracts.length === 0) return;
+    // A storage batch costs one more round trip; 64-bit numbers travel as text, as above.
+    const rows = contracts.map((c) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, typeof v === 'bigint' || typeof v === 'number' ? String(v) : v])));
+    const put = await client.query(POSTGRES_STORAGE_SQL.put, [JSON.stringify(rows)]);
+    if (put.rowCount !== contracts.length) throw new Error(`storage write touched ${put.rowCount} rows, expected ${contracts.length}`);
   }
 
   async init(ledger_id: PublicKeyHex, genesis: () => BatchWrites): Promise<{ created: boolean }> {
@@ -126,6 +134,7 @@ export class PostgresStore extends PostgresReads implements Store {
     await this.#inTransaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [INIT_LOCK_KEY]);
       await client.query(SCHEMA_SQL);
+      await client.query(POSTGRES_STORAGE_SCHEMA);
       const stored = await client.query("SELECT value FROM ledger_meta WHERE key = 'ledger_id'");
       if (stored.rowCount) {
         const value = (stored.rows[0] as Raw).value;
@@ -147,7 +156,10 @@ export class PostgresStore extends PostgresReads implements Store {
       const accounts = new Map(x.accounts.map((r) => [r.id as AccountId, toAccount(r)]));
       const channels = new Map(x.channels.map((r) => [r.id as ChannelId, toChannel(r)]));
       const head: JournalHead = { seq: int(x.head.seq), hash: x.head.hash as string };
-      await this.#write(client, decide({ head, accounts, channels }));
+      const ids = keys.contract_ids ?? [];
+      const loaded = ids.length > 0 ? ((await client.query(POSTGRES_STORAGE_SQL.load, [ids])).rows as Raw[]).map(toContract) : [];
+      const contracts = new Map(loaded.map((r) => [r.id, r]));
+      await this.#write(client, decide({ head, accounts, channels, contracts }));
     });
   }
 

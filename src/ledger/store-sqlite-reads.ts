@@ -5,6 +5,8 @@ import type { PublicKeyHex } from '../protocol/ed25519.ts';
 import type { ChannelId } from '../protocol/payment-state.ts';
 import { EMPTY_HEAD } from './journal.ts';
 import type { AccountId, AccountRow, ChannelRow, JournalEntry, JournalHead, StoreReader, Totals } from './store.ts';
+import { toContract, type ContractRow } from './storage-rows.ts';
+import { CONTRACTS_HELD_SQL, SQLITE_STORAGE_SQL } from './storage-sql.ts';
 export const SQLITE_FILE = 'ledger.sqlite';
 
 export const SQLITE_SCHEMA = `
@@ -71,7 +73,7 @@ export const READ_SQL = {
       (SELECT coalesce(sum(escrow_units), 0) FROM accounts) AS escrow_units,
       (SELECT count(*) FROM accounts) AS accounts,
       (SELECT count(*) FROM channels WHERE state = 'open') AS open_channels,
-      (SELECT coalesce(sum(escrow_units), 0) FROM channels WHERE state = 'open') AS open_escrow_units`,
+      (SELECT coalesce(sum(escrow_units), 0) FROM channels WHERE state = 'open') + (${CONTRACTS_HELD_SQL}) AS open_escrow_units`,
   expired: `SELECT id, payer FROM channels WHERE state = 'open' AND expires_at_ms <= ? ORDER BY expires_at_ms LIMIT ?`,
 } as const;
 
@@ -106,6 +108,9 @@ export class SqliteReads implements StoreReader {
       channelsPage: p(READ_SQL.channelsPage),
       totals: p(READ_SQL.totals),
       expired: p(READ_SQL.expired),
+      contract: p(SQLITE_STORAGE_SQL.contract),
+      contractsPage: p(SQLITE_STORAGE_SQL.page),
+      dueContracts: p(SQLITE_STORAGE_SQL.due),
     };
   }
 
@@ -165,5 +170,22 @@ export class SqliteReads implements StoreReader {
 
   async head(): Promise<JournalHead> {
     return this.headSync();
+  }
+
+  contractSync(id: string): ContractRow | null {
+    const row = this.#s.contract.get(id) as Raw | undefined;
+    return row ? toContract(row) : null;
+  }
+
+  async storageContract(id: string): Promise<ContractRow | null> {
+    return this.contractSync(id);
+  }
+
+  async storageContractsPage(after_id: string, limit: number): Promise<ContractRow[]> {
+    return (this.#s.contractsPage.all(after_id, limit) as Raw[]).map(toContract);
+  }
+
+  async dueStorageContracts(now_ms: number, limit: number): Promise<ContractRow[]> {
+    return (this.#s.dueContracts.all(now_ms, limit) as Raw[]).map(toContract);
   }
 }

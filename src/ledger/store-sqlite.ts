@@ -9,6 +9,8 @@ import Database from 'better-sqlite3';
 import type { PublicKeyHex } from '../protocol/ed25519.ts';
 import type { ChannelId } from '../protocol/payment-state.ts';
 import { SQLITE_FILE, SQLITE_SCHEMA, SqliteReads, WRITE_SQL, type Raw } from './store-sqlite-reads.ts';
+import type { ContractRow } from './storage-rows.ts';
+import { SQLITE_STORAGE_SCHEMA, SQLITE_STORAGE_SQL } from './storage-sql.ts';
 import type { AccountId, AccountRow, BatchKeys, BatchWrites, ChannelRow, LoadedRows, Store, StoreReader } from './store.ts';
 
 /** Waits this long for SQLite's file lock before failing a transaction. */
@@ -41,6 +43,7 @@ export class SqliteStore extends SqliteReads implements Store {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.exec(SQLITE_SCHEMA);
+    db.exec(SQLITE_STORAGE_SCHEMA);
     // v2 payment states: a store from before the session context gains the column (old channels keep zeros).
     const columns = db.pragma('table_info(channels)') as Array<{ name: string }>;
     if (!columns.some((c) => c.name === 'context')) db.exec(`ALTER TABLE channels ADD COLUMN context TEXT NOT NULL DEFAULT '${'0'.repeat(64)}'`);
@@ -63,6 +66,7 @@ export class SqliteStore extends SqliteReads implements Store {
       putAccount: p(WRITE_SQL.putAccount),
       putChannel: p(WRITE_SQL.putChannel),
       putEntry: p(WRITE_SQL.putEntry),
+      putContract: p(SQLITE_STORAGE_SQL.put),
     };
   }
 
@@ -70,6 +74,7 @@ export class SqliteStore extends SqliteReads implements Store {
     for (const a of writes.accounts) this.#s.putAccount.run({ ...a, airdropped: a.airdropped ? 1 : 0 });
     for (const c of writes.channels) this.#s.putChannel.run({ ...c, payment_seq: c.payment_seq === null ? null : String(c.payment_seq) });
     for (const e of writes.entries) this.#s.putEntry.run(e);
+    for (const c of writes.contracts ?? []) this.#s.putContract.run(c);
   }
 
   async init(ledger_id: PublicKeyHex, genesis: () => BatchWrites): Promise<{ created: boolean }> {
@@ -90,6 +95,7 @@ export class SqliteStore extends SqliteReads implements Store {
     const run = this.#db.transaction(() => {
       const accounts = new Map<AccountId, AccountRow>();
       const channels = new Map<ChannelId, ChannelRow>();
+      const contracts = new Map<string, ContractRow>();
       for (const id of keys.account_ids) {
         const row = this.accountSync(id);
         if (row) accounts.set(id, row);
@@ -98,7 +104,11 @@ export class SqliteStore extends SqliteReads implements Store {
         const row = this.channelSync(id);
         if (row) channels.set(id, row);
       }
-      this.#write(decide({ head: this.headSync(), accounts, channels }));
+      for (const id of keys.contract_ids ?? []) {
+        const row = this.contractSync(id);
+        if (row) contracts.set(id, row);
+      }
+      this.#write(decide({ head: this.headSync(), accounts, channels, contracts }));
     });
     run.immediate();
   }

@@ -4,6 +4,7 @@ import type { PublicKeyHex } from '../protocol/ed25519.ts';
 import type { Units } from '../protocol/money.ts';
 import type { ChannelId, SessionContext } from '../protocol/payment-state.ts';
 import type { ReserveId } from './genesis.ts';
+import type { ContractRow } from './storage-rows.ts';
 
 export type AccountId = PublicKeyHex | ReserveId;
 
@@ -53,7 +54,12 @@ export type JournalKind =
   | 'bridge_deposit'
   | 'bridge_hold'
   | 'bridge_finalize'
-  | 'bridge_release';
+  | 'bridge_release'
+  // Paid storage's contracts (storage-step.ts): open, each challenge's beacon reveal, each epoch settled, outage grace.
+  | 'storage_open'
+  | 'storage_challenge'
+  | 'storage_settle'
+  | 'storage_extend';
 
 export interface JournalEntry {
   readonly seq: number;
@@ -79,12 +85,14 @@ export interface JournalHead {
 export interface BatchKeys {
   readonly account_ids: readonly AccountId[];
   readonly channel_ids: readonly ChannelId[];
+  readonly contract_ids?: readonly string[];
 }
 
 export interface LoadedRows {
   readonly head: JournalHead;
   readonly accounts: ReadonlyMap<AccountId, AccountRow>;
   readonly channels: ReadonlyMap<ChannelId, ChannelRow>;
+  readonly contracts?: ReadonlyMap<string, ContractRow>;
 }
 
 /** Final values of every row a batch changed, plus its journal entries in order (continuing from the head). */
@@ -92,6 +100,7 @@ export interface BatchWrites {
   readonly accounts: readonly AccountRow[];
   readonly channels: readonly ChannelRow[];
   readonly entries: readonly JournalEntry[];
+  readonly contracts?: readonly ContractRow[];
 }
 
 export interface Totals {
@@ -99,6 +108,7 @@ export interface Totals {
   readonly escrow_units: Units;
   readonly accounts: number;
   readonly open_channels: number;
+  /** Held by open channels and by live storage contracts (escrow and collateral): equals the accounts' escrow. */
   readonly open_escrow_units: Units;
 }
 
@@ -116,6 +126,10 @@ export interface StoreReader {
   /** Open channels whose timeout has passed at `now_ms`, soonest first. */
   expiredChannels(now_ms: number, limit: number): Promise<Array<{ id: ChannelId; payer: PublicKeyHex }>>;
   head(): Promise<JournalHead>;
+  /** Paid storage (storage-sql.ts): one contract, a page by id, and live contracts due at `now_ms`, soonest first. */
+  storageContract(id: string): Promise<ContractRow | null>;
+  storageContractsPage(after_id: string, limit: number): Promise<ContractRow[]>;
+  dueStorageContracts(now_ms: number, limit: number): Promise<ContractRow[]>;
 }
 
 export interface Store extends StoreReader {
