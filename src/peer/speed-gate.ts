@@ -1,6 +1,7 @@
 // The provider's serving gate on one wire: webtorrent's wire.piece is wrapped so that, while a paid session runs,
 // a block goes out only if it belongs to the one unpaid piece or a new piece may start now (channel-payee.ts
 // canServe); other blocks wait here, and the payment that settles the piece releases them. Exposure: one piece.
+// Blocks of the piece in flight never wait behind held ones: stores answer requests out of order.
 import { canServe, type PayeeEvent, type PayeeState } from '../protocol/channel-payee.ts';
 import { wrapPiece } from './wire-patches.ts';
 import type { Wire } from './wire.ts';
@@ -60,7 +61,13 @@ export class ServingGate {
     if (this.#detached || phase === undefined || phase === 'Closed' || phase === 'Closing') {
       return this.#send(index, offset, buffer);
     }
-    if (this.#held.length === 0 && this.#mayStart(index)) return this.#deliver(index, offset, buffer);
+    // A block of the piece in flight goes at once even with others held: the store answers requests out of order
+    // (a file-backed store does), and holding it behind the next piece's block would wait for a payment that waits
+    // for it — a deadlock the idle rule then turns into a late-payment ban.
+    const u = this.#session.payee()?.unpaid;
+    if (u ? u.index === index && !u.deadline_missed : this.#held.length === 0 && this.#mayStart(index)) {
+      return this.#deliver(index, offset, buffer);
+    }
     if (this.#held.length >= MAX_HELD_BLOCKS) {
       if (this.#wire.hasFast) this.#wire.reject(index, offset, buffer.length);
       return;
@@ -68,10 +75,10 @@ export class ServingGate {
     this.#held.push({ index, offset, buffer });
   }
 
+  /** With no piece in flight: may this one start now? (canServe says no while one is unpaid.) */
   #mayStart(index: number): boolean {
     const s = this.#session.payee();
     if (!s) return true;
-    if (s.unpaid) return s.unpaid.index === index && !s.unpaid.deadline_missed;
     const now = this.#session.now();
     if (!canServe(s, now)) return false;
     this.#session.crank({ type: 'piece_started', index, bytes: this.#session.pieceBytes(index) });
@@ -96,15 +103,22 @@ export class ServingGate {
     if (this.#flushing || this.#detached) return;
     this.#flushing = true;
     try {
-      while (this.#held.length > 0) {
-        const next = this.#held[0];
-        if (!next || !this.#mayStart(next.index)) break;
-        this.#held.shift();
-        this.#deliver(next.index, next.offset, next.buffer);
+      for (let i = this.#nextSendable(); i >= 0; i = this.#nextSendable()) {
+        const [next] = this.#held.splice(i, 1);
+        if (next) this.#deliver(next.index, next.offset, next.buffer);
       }
     } finally {
       this.#flushing = false;
     }
+  }
+
+  /** The held block that may go now: one of the piece in flight, else the oldest if its piece may start; -1: none. */
+  #nextSendable(): number {
+    if (this.#held.length === 0) return -1;
+    const u = this.#session.payee()?.unpaid;
+    if (u) return u.deadline_missed ? -1 : this.#held.findIndex((block) => block.index === u.index);
+    const head = this.#held[0];
+    return head && this.#mayStart(head.index) ? 0 : -1;
   }
 
   /** Refuses every held block (fast extension) and forgets them: we choke or ban this requester. */

@@ -87,6 +87,8 @@ interface Pair {
   persistDelay: { ms: number };
   requesterMoney: TorrentMoney;
   providerMoney: TorrentMoney;
+  /** The provider's store: while `held` is an array, reads wait there and the test answers them in its own order. */
+  store: { held: Array<{ index: number; offset: number; answer: () => void }> | null };
 }
 
 /** `requesterInfoHash`: the torrent the requester believes it pays for (its channels are bound to it). */
@@ -138,8 +140,11 @@ async function pair(requesterInfoHash = INFO_HASH): Promise<Pair> {
     warning: () => {},
   };
   // webtorrent answers requests from the store: here, zero-filled blocks through the (gated) wire.piece.
-  a.on('request', ((_index: number, _offset: number, length: number, respond: (error: Error | null, block: Uint8Array) => void) => {
-    respond(null, new Uint8Array(length)); // calls a.piece: the gate
+  const store: Pair['store'] = { held: null };
+  a.on('request', ((index: number, offset: number, length: number, respond: (error: Error | null, block: Uint8Array) => void) => {
+    const answer = () => respond(null, new Uint8Array(length)); // calls a.piece: the gate
+    if (store.held) store.held.push({ index, offset, answer });
+    else answer();
   }) as never);
   rawA.pipe(rawB).pipe(rawA);
   const negotiated = Promise.all([
@@ -160,7 +165,7 @@ async function pair(requesterInfoHash = INFO_HASH): Promise<Pair> {
     if (requester.paying) await requester.pieceVerified(index, PIECE);
     return true;
   };
-  return { provider, requester, providerExt, requesterExt, ledger, bid, errors, fetch, requesterWire: b, persistDelay, requesterMoney, providerMoney };
+  return { provider, requester, providerExt, requesterExt, ledger, bid, errors, fetch, requesterWire: b, persistDelay, requesterMoney, providerMoney, store };
 }
 
 async function paidSession(p: Pair, bid: Units, price: Units): Promise<void> {
@@ -265,6 +270,26 @@ describe('paid sessions over a wire pair', () => {
     await until(() => p.errors.includes('bad_channel'), 'the provider refusing it');
     expect(p.provider.payee?.phase).not.toBe('Serving');
     expect(p.provider.earned_units).toBe(0n);
+  });
+
+  test('a store answering a pipelined requester out of order: the piece in flight is never held behind the next one', async () => {
+    const p = await pair();
+    await paidSession(p, 508n, 100n);
+    p.store.held = [];
+    const first = p.fetch(0);
+    const second = p.fetch(1);
+    await until(() => p.store.held?.length === 4, 'four reads');
+    // A file-backed store finishes reads in any order: here 0/0, then the next piece's 1/0, then 0/1.
+    const order = [[0, 0], [1, 0], [0, BLOCK], [1, BLOCK]];
+    for (const [index, offset] of order) p.store.held?.find((r) => r.index === index && r.offset === offset)?.answer();
+    p.store.held = null;
+    // Piece 0 completes without waiting for a payment (before, 0/1 waited behind 1/0 for the payment of piece 0),
+    // and piece 1 is released by that payment: exposure stays one piece, and each is paid once.
+    expect(await first).toBe(true);
+    expect(await second).toBe(true);
+    await p.requester.settled();
+    await until(() => p.provider.earned_units === 2n * unit(100n), 'two payments');
+    expect(p.requester.paid_units).toBe(2n * unit(100n));
   });
 
   test('a unit verified after the bid fell is not paid, even before the provider heard of the new bid', async () => {
