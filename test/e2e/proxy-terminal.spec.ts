@@ -4,52 +4,25 @@
 // funded key on the real ledger. The test cuts the link once, reloads the requester's page once, then changes the
 // origin's ETag: the job resumes each time, restarts on the new version and says so; the SHA-256 matches; every chunk
 // received was paid once, and the ledger settled exactly what the requester signed. A provider that corrupts its chunks
-// is banned on the first one, unpaid, and a second provider serves the file.
+// is banned on the first one, unpaid, and a second provider serves the file. Two providers split one file (the
+// requester client's runParallel): both deliver disjoint chunks, each paid and settled exactly for its own.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { expect, test, type Page } from '@playwright/test';
 import { startProxyProvider } from '../../src/cli/proxy.ts';
-import { attachRelay, joinServiceSwarm } from '../../src/cli/proxy-relay-node.ts';
-import { createNobleSigner, toPublicKeyHex, type PublicKeyHex } from '../../src/protocol/ed25519.ts';
+import { joinServiceSwarm } from '../../src/cli/proxy-relay-node.ts';
+import type { PublicKeyHex } from '../../src/protocol/ed25519.ts';
 import { signPaymentState, type ChannelId, type SignedPaymentState } from '../../src/protocol/payment-state.ts';
-import { solvePowChunk } from '../../src/protocol/pow.ts';
 import { MAX_CHUNKS, type ProxyJob } from '../../src/services/proxy/chunk-plan.ts';
 import { fromJSON, toJSON } from '../../src/services/proxy/chunk-record.ts';
-import type { JobId, ProviderLimits } from '../../src/services/proxy/job-request.ts';
-import { proxyExtension, type ProxyExtension } from '../../src/services/proxy/proxy-extension.ts';
+import type { JobId } from '../../src/services/proxy/job-request.ts';
+import type { ProxyExtension } from '../../src/services/proxy/proxy-extension.ts';
 import type { ProxyTransport } from '../../src/services/proxy/provider-host.ts';
+import { RequesterClient, type ProxyJobStore, type StoredJob } from '../../src/services/proxy/requester-client.ts';
 import { RequesterShell } from '../../src/services/proxy/requester-shell.ts';
 import type { RequesterEffect, RequesterState } from '../../src/services/proxy/requester-session.ts';
 import { LedgerClient } from '../../src/wallet/ledger-client.ts';
 import { startOrigin } from '../services/proxy/origin.ts';
-
-const CHUNK = 64 * 1024;
-const LIMITS: ProviderLimits = { price_units_per_kib: 1n, max_job_bytes: 64 * 1024 * 1024, max_day_bytes: 1 << 30, allowed_hosts: null, allowed_content_types: null };
-
-function content(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = (i * 2654435761 + seed * 97) >>> 24;
-  return out;
-}
-
-function randomJobId(): JobId {
-  return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('hex') as JobId;
-}
-
-async function fundedSigner(ledger: LedgerClient) {
-  const signer = createNobleSigner(crypto.getRandomValues(new Uint8Array(32)));
-  const key = toPublicKeyHex(signer.publicKey);
-  const challenge = await ledger.airdropChallenge(key);
-  const puzzle = { challenge: Buffer.from(challenge.challenge, 'hex'), public_key: signer.publicKey, difficulty_bits: challenge.difficulty_bits };
-  let start_nonce = 0;
-  for (;;) {
-    const r = solvePowChunk({ ...puzzle, start_nonce, max_tries: 1_000_000 });
-    if (r.found) {
-      await ledger.claimAirdrop(signer, { challenge: puzzle.challenge, pow_nonce: r.nonce });
-      return { signer, key };
-    }
-    start_nonce = r.next_nonce;
-  }
-}
+import { CHUNK, content, fundedSigner, LIMITS, newSigner, randomJobId, requesterRelay } from './proxy-parties.ts';
 
 test('a file fetched through the terminal provider survives a cut link, a reload and an ETag change; paid = received', async ({ browser }) => {
   test.setTimeout(90_000);
@@ -59,7 +32,7 @@ test('a file fetched through the terminal provider survives a cut link, a reload
   const origin = await startOrigin(v1, '"v1"');
   const ledger = new LedgerClient({ baseUrl: `${server}/ledger` });
   const provider = await startProxyProvider({
-    server, signer: createNobleSigner(crypto.getRandomValues(new Uint8Array(32))), limits: LIMITS, test_allow: [origin.allow_entry], browser,
+    server, signer: newSigner(), limits: LIMITS, test_allow: [origin.allow_entry], browser,
   });
   const { signer, key } = await fundedSigner(ledger);
   const context = await browser.newContext();
@@ -78,8 +51,6 @@ test('a file fetched through the terminal provider survives a cut link, a reload
   let cut_after: number | null = null;
   let onSession: ((end: RequesterState) => void) | null = null;
   let transport: ProxyTransport | null = null;
-  const exts = new Map<string, ProxyExtension>();
-  const Ext = proxyExtension({ role: 'requester', payment_pk: key });
 
   const startSession = (wire_id: string, ext: ProxyExtension): void => {
     const job: ProxyJob | null = record === null ? null : (() => {
@@ -125,22 +96,12 @@ test('a file fetched through the terminal provider survives a cut link, a reload
   };
   const wireShells = new Map<string, RequesterShell>();
 
-  transport = await attachRelay(page, {
-    hello: (id, handshake) => {
-      const ext = new Ext({ destroyed: false, extendedHandshake: {}, extended: (_n, bytes) => transport?.send(id, bytes), destroy: () => transport?.drop(id) });
-      exts.set(id, ext);
-      ext.handler = {
-        ready: (remote) => {
-          if (remote?.payment_pk === provider.public_key && ![...wireShells.values()].some((s) => s.state.phase !== 'Done' && s.state.phase !== 'Stopped' && s.state.phase !== 'Banned')) {
-            startSession(id, ext);
-          }
-        },
-        frame: () => {},
-        warning: () => {},
-      };
-      ext.onExtendedHandshake(handshake);
+  transport = await requesterRelay(page, key, {
+    ready: (id, ext, remote) => {
+      if (remote?.payment_pk === provider.public_key && ![...wireShells.values()].some((s) => s.state.phase !== 'Done' && s.state.phase !== 'Stopped' && s.state.phase !== 'Banned')) {
+        startSession(id, ext);
+      }
     },
-    message: (id, bytes) => exts.get(id)?.onMessage(bytes),
     closed: (id) => void wireShells.get(id)?.dropped(),
   });
 
@@ -198,8 +159,8 @@ test('a provider whose chunk does not match its signed hash is banned unpaid; a 
   const origin = await startOrigin(file, '"c1"');
   const ledger = new LedgerClient({ baseUrl: `${server}/ledger` });
   const common = { server, limits: LIMITS, test_allow: [origin.allow_entry], browser };
-  const liar = await startProxyProvider({ ...common, signer: createNobleSigner(crypto.getRandomValues(new Uint8Array(32))), misbehave: 'corrupt_chunks' });
-  const honest = await startProxyProvider({ ...common, signer: createNobleSigner(crypto.getRandomValues(new Uint8Array(32))) });
+  const liar = await startProxyProvider({ ...common, signer: newSigner(), misbehave: 'corrupt_chunks' });
+  const honest = await startProxyProvider({ ...common, signer: newSigner() });
   const { signer, key } = await fundedSigner(ledger);
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -209,19 +170,7 @@ test('a provider whose chunk does not match its signed hash is banned unpaid; a 
   let record: string | null = null;
   let spent = 0n;
   const byProvider = new Map<string, ProxyExtension>();
-  const Ext = proxyExtension({ role: 'requester', payment_pk: key });
-  let transport: ProxyTransport | null = null;
-  const exts = new Map<string, ProxyExtension>();
-  transport = await attachRelay(page, {
-    hello: (id, handshake) => {
-      const ext = new Ext({ destroyed: false, extendedHandshake: {}, extended: (_n, bytes) => transport?.send(id, bytes), destroy: () => transport?.drop(id) });
-      exts.set(id, ext);
-      ext.handler = { ready: (remote) => remote && byProvider.set(remote.payment_pk, ext), frame: () => {}, warning: () => {} };
-      ext.onExtendedHandshake(handshake);
-    },
-    message: (id, bytes) => exts.get(id)?.onMessage(bytes),
-    closed: () => {},
-  });
+  await requesterRelay(page, key, { ready: (_id, ext, remote) => void (remote && byProvider.set(remote.payment_pk, ext)), closed: () => {} });
   const fetchFrom = async (provider_key: PublicKeyHex): Promise<RequesterState> => {
     await expect.poll(() => byProvider.has(provider_key), { timeout: 30_000 }).toBe(true);
     const ext = byProvider.get(provider_key) as ProxyExtension;
@@ -277,5 +226,71 @@ test('a provider whose chunk does not match its signed hash is banned unpaid; a 
   await context.close();
   await liar.close();
   await honest.close();
+  await origin.close();
+});
+
+test('two terminal providers serve disjoint chunks of one file at once; each is paid exactly for what it delivered', async ({ browser }) => {
+  test.setTimeout(90_000);
+  const server = process.env.SEEDPAY_URL ?? '';
+  const file = content(12 * CHUNK - 500, 4);
+  const origin = await startOrigin(file, '"d1"');
+  const ledger = new LedgerClient({ baseUrl: `${server}/ledger` });
+  const common = { server, limits: LIMITS, test_allow: [origin.allow_entry], browser };
+  const providers = await Promise.all([0, 1].map(() => startProxyProvider({ ...common, signer: newSigner() })));
+  const { signer, key } = await fundedSigner(ledger);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const out = new Uint8Array(file.length);
+  const payees = new Map<ChannelId, PublicKeyHex>();
+  let saved: StoredJob | null = null;
+  const store: ProxyJobStore = { load: async () => saved, save: async (_u, j) => void (saved = j), writeChunk: async (_u, _i, offset, bytes) => void out.set(bytes, offset) };
+  const client = new RequesterClient({
+    openChannel: async (payee, escrow_units, timeout_ms, ctx) => {
+      const ch = await ledger.openChannel(signer, { payee, escrow_units, timeout_ms, context: ctx });
+      payees.set(ch.channel_id, payee);
+      return { channel_id: ch.channel_id, escrow_units: ch.escrow_units, expires_at_ms: ch.expires_at_ms };
+    },
+    sign: (s, ctx) => signPaymentState(signer, s, ctx),
+    now: () => Date.now(),
+    newJobId: randomJobId,
+  }, store, key);
+  await requesterRelay(page, key, {
+    ready: (_id, ext, remote) => void (remote?.role === 'provider' && client.addProvider(remote.payment_pk, ext)),
+    closed: (_id, ext) => void (ext && client.wireClosed(ext)),
+  });
+  await joinServiceSwarm(page, server, 'requester', key);
+  const keys = providers.map((p) => p.public_key);
+  await expect.poll(() => keys.every((k) => client.providers().includes(k)), { timeout: 30_000 }).toBe(true);
+  const seen: Array<{ p: PublicKeyHex; fx: RequesterEffect }> = [];
+  const terms = { chunk_size: CHUNK, max_price_units_per_kib: 2n, cap_units: 10n ** 9n, max_bytes: CHUNK * MAX_CHUNKS, day_cap_units: 10n ** 9n, day_spent_units: 0n };
+  const run = await client.runParallel(`${origin.base}/file`, terms, keys, (p, fx) => void seen.push({ p, fx }));
+  expect((await run.settled).finished).toBe(true);
+  expect(Buffer.from(sha256(out)).toString('hex')).toBe(Buffer.from(sha256(file)).toString('hex'));
+
+  // Both delivered, disjoint chunks; each was paid once per chunk it delivered, and its channels settled exactly that.
+  const per = keys.map((k) => {
+    const mine = seen.filter((s) => s.p === k).map((s) => s.fx);
+    const stored = mine.flatMap((fx) => (fx.type === 'store_chunk' ? [fx.index] : []));
+    const paid = mine.flatMap((fx) => (fx.type === 'pay' ? [fx.index] : []));
+    const units = mine.reduce((sum, fx) => sum + (fx.type === 'pay' ? fx.delta_units : 0n), 0n);
+    return { k, stored, paid, units };
+  });
+  console.log(`parallel proxy: ${per.map((p) => `${p.k.slice(0, 8)} delivered chunks ${p.stored.join(',')} for ${p.units} units`).join('; ')}`);
+  for (const p of per) {
+    expect(p.stored.length).toBeGreaterThan(0);
+    expect(p.paid).toEqual(p.stored);
+  }
+  expect([...per[0]!.stored, ...per[1]!.stored].sort((x, y) => x - y)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+  expect(BigInt((saved as StoredJob | null)?.spent_units ?? '-1')).toBe(per[0]!.units + per[1]!.units);
+  for (const p of per) {
+    const ids = [...payees].filter(([, payee]) => payee === p.k).map(([id]) => id);
+    await expect.poll(async () => {
+      const all = await Promise.all(ids.map((id) => ledger.channel(id)));
+      return all.every((ch) => ch.state === 'closed') ? all.reduce((sum, ch) => sum + ch.paid_units, 0n).toString() : 'open';
+    }, { timeout: 30_000 }).toBe(p.units.toString());
+  }
+
+  await context.close();
+  await Promise.all(providers.map((p) => p.close()));
   await origin.close();
 });

@@ -4,6 +4,7 @@
 // that ends short hands its missing chunks to a provider that finished or is still free.
 import type { PublicKeyHex } from '../../protocol/ed25519.ts';
 import type { Units } from '../../protocol/money.ts';
+import type { ProxyJob } from './chunk-plan.ts';
 import { toJSON } from './chunk-record.ts';
 import {
   allOffered, createPlan, decide, ended, isFinished, offered, snapshot, started, toStart, type ParallelPlan,
@@ -164,12 +165,17 @@ export class ParallelRun {
     });
   }
 
-  /** The one job record: the plan's job with every running session's chunks, and the spend of all of them. */
-  #save(): Promise<void> {
+  /** The job as it stands: the plan's job with every running session's chunks, and the spend of all of them. */
+  progress(): { readonly job: ProxyJob | null; readonly spent_units: Units } {
     const live = new Map([...this.#live].map(([p, l]) => [p, l.shell.state.job] as const));
-    const job = snapshot(this.#plan, live);
-    let spent = this.#plan.spent_units;
-    for (const l of this.#live.values()) spent += l.job_spent;
+    let spent_units = this.#plan.spent_units;
+    for (const l of this.#live.values()) spent_units += l.job_spent;
+    return { job: snapshot(this.#plan, live), spent_units };
+  }
+
+  /** The one job record, with the last payment per provider to re-send. */
+  #save(): Promise<void> {
+    const { job, spent_units: spent } = this.progress();
     return this.#d.store.save(this.#url, { record: job === null ? null : toJSON(job), spent_units: spent.toString(), resend: null, resends: { ...this.#resends } });
   }
 }
