@@ -6,6 +6,7 @@ import { toPublicKeyHex, type PublicKeyHex, type Signer } from '../../protocol/e
 import { signPaymentState } from '../../protocol/payment-state.ts';
 import { PROXY_SWARM_NAME, proxyExtension, type ProxyExtension, type ProxyWire } from '../../services/proxy/proxy-extension.ts';
 import type { JobId } from '../../services/proxy/job-request.ts';
+import type { ParallelRun } from '../../services/proxy/parallel-run.ts';
 import { RequesterClient, type JobTerms, type RunningSession } from '../../services/proxy/requester-client.ts';
 import type { RequesterEffect, RequesterState, RequesterStop } from '../../services/proxy/requester-session.ts';
 import type { LedgerClient } from '../../wallet/ledger-client.ts';
@@ -18,6 +19,15 @@ export const PROVIDER_WAIT_MS = 20_000;
 export const MAX_SESSIONS_PER_FETCH = 200;
 /** Drops in a row with no chunk arriving: the link is not working, and each session opens a channel. */
 export const MAX_DROPS_WITHOUT_PROGRESS = 5;
+
+/** The merged job of a split run is recomputed at most this often for the view. */
+export const PROGRESS_MS = 100;
+
+interface RunOutcome {
+  readonly done: RequesterState | null;
+  readonly ends: ReadonlyArray<{ readonly key: PublicKeyHex; readonly state: RequesterState }>;
+  readonly chunks: number;
+}
 
 export type FetchEnd =
   | { readonly kind: 'done'; readonly state: RequesterState }
@@ -39,7 +49,8 @@ export class ProxyRequester {
   readonly #store: IdbJobStore;
   readonly #events: RequesterEvents;
   #swarm: Promise<ServiceSwarm> | null = null;
-  #session: RunningSession | null = null;
+  #session: Pick<RunningSession, 'pause'> | null = null;
+  #split: ParallelRun | null = null;
   #paused = false;
   #providerWaiters = new Set<() => void>();
 
@@ -119,41 +130,73 @@ export class ProxyRequester {
 
   /**
    * Fetches `url` until it is complete, paused or stopped: each dropped session rejoins and resumes with only the
-   * missing chunks, from the provider `pick` names among those connected (it skips providers that lied).
+   * missing chunks, from the providers `pick` names among those connected, best first (it skips providers that lied).
+   * With two or more named, the job is split between them at once (RequesterClient.runParallel).
    */
-  async fetch(url: string, terms: JobTerms, pick: (connected: readonly PublicKeyHex[]) => PublicKeyHex | null): Promise<FetchEnd> {
+  async fetch(url: string, terms: JobTerms, pick: (connected: readonly PublicKeyHex[]) => readonly PublicKeyHex[]): Promise<FetchEnd> {
     this.#paused = false;
     let idle_drops = 0;
     for (let n = 0; n < MAX_SESSIONS_PER_FETCH && idle_drops < MAX_DROPS_WITHOUT_PROGRESS; n++) {
-      const key = await this.#waitForProvider(pick);
+      const keys = await this.#waitForProvider(pick);
       if (this.#paused) return { kind: 'paused' };
-      if (key === null) return { kind: 'no_provider' };
-      let chunks = 0;
-      const session = await this.#client.run(url, key, terms, (fx, state) => {
-        if (fx.type === 'store_chunk') chunks++;
-        this.#observe(key, fx, state);
-      });
-      this.#session = session;
-      // A pause that came while the session was being set up.
-      if (this.#paused) void session.pause();
-      const end = await session.settled;
-      this.#session = null;
-      this.#events.settled(end);
-      await this.#store.updateProvider(key, (r) => ({
-        ...r, sessions: r.sessions + 1, finished: r.finished + (end.phase === 'Done' ? 1 : 0),
-        dropped: r.dropped + (end.stop?.kind === 'dropped' ? 1 : 0), lied: r.lied + (end.phase === 'Banned' ? 1 : 0),
-      }));
-      if (end.phase === 'Done') return { kind: 'done', state: end };
-      if (this.#paused) return { kind: 'paused' };
-      if (end.phase === 'Banned') continue;
-      if (end.stop?.kind === 'dropped') {
-        idle_drops = chunks === 0 ? idle_drops + 1 : 0;
-        await this.rejoin();
-        continue;
+      if (keys.length === 0) return { kind: 'no_provider' };
+      const run = keys.length > 1 ? await this.#runSplit(url, terms, keys) : await this.#runOne(url, terms, keys[0] as PublicKeyHex);
+      for (const { key, state } of run.ends) {
+        this.#events.settled(state);
+        await this.#store.updateProvider(key, (r) => ({
+          ...r, sessions: r.sessions + 1, finished: r.finished + (state.phase === 'Done' ? 1 : 0),
+          dropped: r.dropped + (state.stop?.kind === 'dropped' ? 1 : 0), lied: r.lied + (state.phase === 'Banned' ? 1 : 0),
+        }));
       }
-      return { kind: 'stopped', stop: end.stop, state: end };
+      if (run.done) return { kind: 'done', state: run.done };
+      if (this.#paused) return { kind: 'paused' };
+      // A refusal, a cap or a bad offer ends the fetch; a ban tries another provider; a drop rejoins and resumes.
+      const hard = run.ends.find(({ state: s }) => s.phase !== 'Banned' && s.stop?.kind !== 'dropped' && !(s.stop?.kind === 'provider_done' && s.stop.reason === 'cancelled'));
+      if (hard) return { kind: 'stopped', stop: hard.state.stop, state: hard.state };
+      if (run.ends.some(({ state: s }) => s.phase === 'Banned')) continue;
+      idle_drops = run.chunks === 0 ? idle_drops + 1 : 0;
+      await this.rejoin();
     }
     return { kind: 'too_many_drops' };
+  }
+
+  async #runOne(url: string, terms: JobTerms, key: PublicKeyHex): Promise<RunOutcome> {
+    let chunks = 0;
+    const session = await this.#client.run(url, key, terms, (fx, state) => {
+      if (fx.type === 'store_chunk') chunks++;
+      this.#observe(key, fx, state);
+    });
+    this.#session = session;
+    // A pause that came while the session was being set up.
+    if (this.#paused) void session.pause();
+    const end = await session.settled;
+    this.#session = null;
+    return { done: end.phase === 'Done' ? end : null, ends: [{ key, state: end }], chunks };
+  }
+
+  /** One run of the job split between `keys`; the view sees the one job (all sessions' chunks) and the whole spend. */
+  async #runSplit(url: string, terms: JobTerms, keys: readonly PublicKeyHex[]): Promise<RunOutcome> {
+    let chunks = 0;
+    let run: ParallelRun | null = null;
+    let seen = { at_ms: 0, job: null as RequesterState['job'], spent_units: 0n };
+    run = await this.#client.runParallel(url, terms, keys, (key, fx, state) => {
+      if (fx.type === 'store_chunk') chunks++;
+      // The merged job costs a pass over the shares: taken at most every PROGRESS_MS and at the end.
+      if (run !== null && (Date.now() - seen.at_ms >= PROGRESS_MS || fx.type === 'finished')) seen = { at_ms: Date.now(), ...run.progress() };
+      this.#observe(key, fx, seen.job === null ? state : { ...state, job: seen.job, job_spent_units: seen.spent_units });
+    });
+    this.#split = run;
+    this.#session = run;
+    if (this.#paused) void run.pause();
+    const end = await run.settled;
+    this.#split = null;
+    this.#session = null;
+    // Each session's own job holds its share only: the view is shown the one job and the whole spend instead.
+    const total = run.progress();
+    const ends = end.sessions.map(({ provider_key, state }) => ({ key: provider_key, state: { ...state, job: total.job, job_spent_units: total.spent_units } }));
+    const last = ends.at(-1)?.state;
+    const done = end.finished && last ? { ...last, phase: 'Done' as const, stop: null, job: total.job, job_spent_units: total.spent_units } : null;
+    return { done, ends, chunks };
   }
 
   async pause(): Promise<void> {
@@ -173,16 +216,17 @@ export class ProxyRequester {
 
   #changed(): void {
     this.#events.providers(this.#client.providers());
+    this.#split?.providersChanged();
     for (const wake of this.#providerWaiters) wake();
   }
 
-  async #waitForProvider(pick: (connected: readonly PublicKeyHex[]) => PublicKeyHex | null): Promise<PublicKeyHex | null> {
+  async #waitForProvider(pick: (connected: readonly PublicKeyHex[]) => readonly PublicKeyHex[]): Promise<readonly PublicKeyHex[]> {
     const deadline = Date.now() + PROVIDER_WAIT_MS;
     for (;;) {
-      const key = pick(this.#client.providers());
-      if (key !== null || this.#paused) return key;
+      const keys = pick(this.#client.providers());
+      if (keys.length > 0 || this.#paused) return keys;
       const left = deadline - Date.now();
-      if (left <= 0) return null;
+      if (left <= 0) return [];
       await new Promise<void>((resolve) => {
         const wake = () => {
           clearTimeout(timer);

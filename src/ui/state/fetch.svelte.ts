@@ -5,6 +5,7 @@ import type { PublicKeyHex } from '../../protocol/ed25519.ts';
 import { MoneyError, parseBtt, type Units } from '../../protocol/money.ts';
 import { chunkCount, isComplete, type ProxyJob } from '../../services/proxy/chunk-plan.ts';
 import { fromJSON } from '../../services/proxy/chunk-record.ts';
+import { MAX_PARALLEL_PROVIDERS } from '../../services/proxy/parallel-plan.ts';
 import { checkJobUrl, MAX_JOB_BYTES } from '../../services/proxy/job-request.ts';
 import type { RequesterEffect, RequesterState } from '../../services/proxy/requester-session.ts';
 import { LedgerClient } from '../../wallet/ledger-client.ts';
@@ -191,15 +192,18 @@ class FetchState {
     return null;
   }
 
-  /** The provider the person chose, else the connected one with the best record; never one that lied to us. */
-  #pick(connected: readonly PublicKeyHex[]): PublicKeyHex | null {
+  /**
+   * The provider the person chose, else the connected ones by their record, best first (the job is split between up
+   * to MAX_PARALLEL_PROVIDERS of them); never one that lied to us.
+   */
+  #pick(connected: readonly PublicKeyHex[]): PublicKeyHex[] {
     const honest = connected.filter((k) => (this.#records.get(k)?.lied ?? 0) === 0);
-    if (this.#chosen !== null) return honest.includes(this.#chosen) ? this.#chosen : null;
+    if (this.#chosen !== null) return honest.includes(this.#chosen) ? [this.#chosen] : [];
     const score = (k: PublicKeyHex) => {
       const r = this.#records.get(k) ?? EMPTY_PROVIDER;
       return (r.finished + 1) / (r.sessions + 2);
     };
-    return [...honest].sort((a, b) => score(b) - score(a))[0] ?? null;
+    return [...honest].sort((a, b) => score(b) - score(a)).slice(0, MAX_PARALLEL_PROVIDERS);
   }
 
   #ensure(): ProxyRequester | null {
