@@ -11,6 +11,7 @@ import { ApiError } from './errors.ts';
 import type { Command } from './ledger.ts';
 import type { LedgerKey } from './ledger-key.ts';
 import { contractState, contractView, type ContractRow } from './storage-rows.ts';
+import { nodeSha256 } from './storage-step.ts';
 import { MAX_ANSWER_BODY_BYTES, MAX_PROOF_WIRE_BYTES, parseStorageAnswer, parseStorageOpen } from './storage-requests.ts';
 import { MAX_PAGE_ROWS, type Store } from './store.ts';
 import type { AsyncVerifier } from './verify-pool.ts';
@@ -151,7 +152,7 @@ export class StorageApi {
   async answer(id: string, body: Json): Promise<Json> {
     const parsed = parseStorageAnswer(body);
     const row = await this.#row(id);
-    const message = encodeStorageAnswer(this.#d.key.ledger_id, row.id, parsed.epoch, parsed.proofs);
+    const message = encodeStorageAnswer(this.#d.key.ledger_id, row.id, parsed.epoch, parsed.proofs, nodeSha256);
     if (!(await this.#d.verifier.verify(parsed.signature, message, hexToBytes(row.provider)))) {
       throw new ApiError('invalid_signature', `the answer is not signed by the provider ${row.provider} for this contract and epoch`);
     }

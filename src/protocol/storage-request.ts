@@ -6,7 +6,7 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { isPublicKeyHex, type PublicKeyHex } from './ed25519.ts';
 import { MAX_REQUEST_NONCE } from './ledger-request.ts';
 import { MAX_AMOUNT_UNITS, type Units } from './money.ts';
-import { HASH_BYTES, encodeProof, type LeafProof } from './storage-merkle.ts';
+import { HASH_BYTES, encodeProof, nobleSha256, type LeafProof, type Sha256 } from './storage-merkle.ts';
 
 export const STORAGE_REQUEST_DOMAIN = 'seedpay/storage-request/v1';
 export const STORAGE_CONTRACT_ID_DOMAIN = 'seedpay/storage-contract-id/v1';
@@ -86,20 +86,25 @@ export function encodeStorageOpen(ledger_id: PublicKeyHex, terms: StorageOpenTer
   return concat([...head(ledger_id, STORAGE_REQUEST_TAGS[role]), ...termsBytes(terms)]);
 }
 
-/** SHA-256 over the proofs' wire forms in order, each prefixed by its length: what an answer's signature covers. */
-export function proofsDigest(proofs: readonly LeafProof[]): Uint8Array {
-  const h = sha256.create();
+/**
+ * SHA-256 over the proofs' wire forms in order, each prefixed by its length u64: what an answer's signature covers.
+ * `hash` as in storage-merkle.ts (noble by default; the ledger passes node:crypto's).
+ */
+export function proofsDigest(proofs: readonly LeafProof[], hash: Sha256 = nobleSha256): Uint8Array {
+  const parts: Uint8Array[] = [];
   for (const proof of proofs) {
     const wire = encodeProof(proof);
-    h.update(u64(BigInt(wire.length), 0xffff_ffffn, 'proof length')).update(wire);
+    parts.push(u64(BigInt(wire.length), 0xffff_ffffn, 'proof length'), wire);
   }
-  return h.digest();
+  return hash(parts);
 }
 
 /** domain ‖ ledger id ‖ tag 3 ‖ contract id (32) ‖ epoch u64 ‖ proofs digest (32): signed by the provider. */
-export function encodeStorageAnswer(ledger_id: PublicKeyHex, contract_id: string, epoch: number, proofs: readonly LeafProof[]): Uint8Array {
+export function encodeStorageAnswer(
+  ledger_id: PublicKeyHex, contract_id: string, epoch: number, proofs: readonly LeafProof[], hash: Sha256 = nobleSha256,
+): Uint8Array {
   if (!isPublicKeyHex(contract_id)) throw new TypeError('contract_id: expected 64 lowercase hex characters');
-  return concat([...head(ledger_id, STORAGE_REQUEST_TAGS.answer), hexToBytes(contract_id), int(epoch, 'epoch'), proofsDigest(proofs)]);
+  return concat([...head(ledger_id, STORAGE_REQUEST_TAGS.answer), hexToBytes(contract_id), int(epoch, 'epoch'), proofsDigest(proofs, hash)]);
 }
 
 /** A contract's id: SHA-256(domain ‖ requester ‖ nonce u64), known to both parties before the open. */
