@@ -46,7 +46,8 @@ export interface ProviderState {
 export type ProviderEvent =
   | { readonly type: 'frame'; readonly frame: ProxyFrame }
   | { readonly type: 'probed'; readonly total_length: number; readonly etag: string | null; readonly last_modified: string | null; readonly content_type: string | null }
-  | { readonly type: 'probe_failed' }
+  /** `code`: why, when the requester should hear more than fetch_failed (a browser provider's URL without CORS). */
+  | { readonly type: 'probe_failed'; readonly code?: 'cors_not_allowed' }
   | { readonly type: 'ledger_channel'; readonly channel_id: ChannelId; readonly channel: LedgerChannel | null }
   | { readonly type: 'chunk_fetched'; readonly index: number; readonly bytes: number }
   /** The origin answered the chunk with another version (200 to an If-Range) or not at all. */
@@ -85,7 +86,7 @@ export function crankProvider(s: ProviderState, e: ProviderEvent, now_ms: number
   switch (e.type) {
     case 'frame': return onFrame(s, e.frame, now_ms);
     case 'probed': return onProbed(s, e);
-    case 'probe_failed': return s.phase === 'Probing' ? refuse(s, 'fetch_failed') : ignore(s, 'not probing');
+    case 'probe_failed': return s.phase === 'Probing' ? refuse(s, e.code ?? 'fetch_failed') : ignore(s, 'not probing');
     case 'ledger_channel': return payeeStep(s, e, now_ms, []);
     case 'chunk_fetched': {
       if (s.fetching !== e.index || s.payee === null) return ignore(s, 'not fetching that chunk');

@@ -88,6 +88,7 @@ export class ProviderShell {
       case 'send': return p.send(fx.frame);
       case 'probe': {
         const r = await p.fetch(fx.url, { range: { start: 0, end: fx.chunk_size - 1 }, max_bytes: fx.chunk_size });
+        if (!r.ok && r.reason === 'cors_refused') return this.#run({ type: 'probe_failed', code: 'cors_not_allowed' });
         if (!r.ok || r.total_length === null) return this.#run({ type: 'probe_failed' });
         return this.#run({ type: 'probed', total_length: r.total_length, etag: r.etag, last_modified: r.last_modified, content_type: r.content_type });
       }

@@ -32,7 +32,7 @@ export interface ProxyOffer {
 
 export const REFUSE_CODES = [
   'bad_request', 'price_too_low', 'host_not_allowed', 'job_too_large', 'day_limit', 'content_type_not_allowed', 'over_requester_max',
-  'fetch_failed', 'no_validator', 'busy',
+  'fetch_failed', 'no_validator', 'busy', 'cors_not_allowed',
 ] as const;
 export type RefuseCode = (typeof REFUSE_CODES)[number];
 export const DONE_REASONS = ['complete', 'cancelled', 'validator_changed', 'fetch_failed', 'limit_reached', 'banned', 'stopped'] as const;

@@ -54,7 +54,7 @@ export interface FetchedBody {
 export type FetchFailure =
   | { readonly ok: false; readonly reason: GuardRefusal | 'dns_failed' | 'too_many_redirects' | 'bad_redirect'; readonly detail: string }
   | { readonly ok: false; readonly reason: 'range_not_satisfiable'; readonly total_length: number | null; readonly detail: string }
-  | { readonly ok: false; readonly reason: 'too_large' | 'timeout' | 'network_error' | 'bad_response' | 'weak_validator' | 'bad_range'; readonly detail: string }
+  | { readonly ok: false; readonly reason: 'too_large' | 'timeout' | 'network_error' | 'bad_response' | 'weak_validator' | 'bad_range' | 'cors_refused'; readonly detail: string }
   | { readonly ok: false; readonly reason: 'http_status'; readonly status: number; readonly detail: string };
 
 export type SafeFetchResult = FetchedBody | FetchFailure;

@@ -22,6 +22,7 @@ const REFUSALS: Record<RefuseCode, string> = {
   content_type_not_allowed: 'The peer does not fetch that kind of file.',
   over_requester_max: 'The file is larger than the most you allowed.',
   fetch_failed: 'The peer could not get that address: the site did not answer, refused, or is not a public site.',
+  cors_not_allowed: 'That peer fetches from its browser, which can only read sites that allow it (CORS); this one does not. Choose another peer.',
   no_validator: 'That site gives no version tag for the file, so it cannot be fetched in resumable chunks.',
   busy: 'The peer is busy. Try again in a minute.',
 };
