@@ -6,7 +6,7 @@ import { BRIDGE_RESERVE_ID } from './bridge.ts';
 import { RESERVES } from './genesis.ts';
 import { checkEntry, EMPTY_HEAD, MAX_UNSIGNED_RUN, parseBody, type Verify } from './journal.ts';
 import { ledgerVerifier } from './ledger-key.ts';
-import { compareContract, replayStorageEntry, STORAGE_ENTRY_KINDS, type ReplayContract } from './storage-audit.ts';
+import { auditContracts, compareContract, replayStorageEntry, STORAGE_ENTRY_KINDS, type ReplayContract } from './storage-audit.ts';
 import type { AccountRow, ChannelRow, JournalEntry, JournalHead, Store, StoreReader } from './store.ts';
 
 /** Entries read per query while replaying. */
@@ -258,15 +258,7 @@ export async function auditStore(store: Store, replay: JournalReplay, scope: 'fu
         after = page[page.length - 1]?.id ?? after;
       }
       if (channels !== replay.channels.size) note(`${channels} channels stored, the journal has ${replay.channels.size}`);
-      let contracts = 0;
-      for (let after = ''; ; ) {
-        const page = await reader.storageContractsPage(after, AUDIT_PAGE_ROWS);
-        for (const row of page) note(compareContract(replay.contracts, row));
-        contracts += page.length;
-        if (page.length < AUDIT_PAGE_ROWS) break;
-        after = page[page.length - 1]?.id ?? after;
-      }
-      if (contracts !== replay.contracts.size) note(`${contracts} storage contracts stored, the journal has ${replay.contracts.size}`);
+      await auditContracts(reader, replay.contracts, note);
     } else {
       for (const id of touchedAccounts) {
         const row = await reader.account(id as AccountRow['id']);

@@ -1,5 +1,5 @@
 // Runs the ledger alone (env LEDGER_PORT, LEDGER_HOST, SEEDPAY_DATA_DIR, DATABASE_URL, LEDGER_AIRDROP_DIFFICULTY_BITS,
-// LEDGER_VERIFY_THREADS); prints one JSON line {ledger_id, url, store} once listening, for scripts and the crash test.
+// LEDGER_VERIFY_THREADS, LEDGER_STORAGE_MIN_EPOCH_MS); prints one JSON line {ledger_id, url, store} once listening, for scripts and the crash test.
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
@@ -14,6 +14,7 @@ const service = await createLedgerService({
   ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
   ...(env.LEDGER_AIRDROP_DIFFICULTY_BITS ? { airdrop: { difficulty_bits: Number(env.LEDGER_AIRDROP_DIFFICULTY_BITS) } } : {}),
   ...(env.LEDGER_VERIFY_THREADS ? { verifyThreads: Number(env.LEDGER_VERIFY_THREADS) } : {}),
+  ...(env.LEDGER_STORAGE_MIN_EPOCH_MS ? { storage: { min_epoch_ms: Number(env.LEDGER_STORAGE_MIN_EPOCH_MS) } } : {}),
 });
 const root = new Hono();
 root.route('/ledger', service.app);

@@ -4,6 +4,10 @@
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { revealMatches } from '../protocol/storage-challenge.ts';
 import type { ContractRow } from './storage-rows.ts';
+import type { StoreReader } from './store.ts';
+
+/** Contract rows read per query by the full audit. */
+const AUDIT_PAGE_CONTRACTS = 1_000;
 
 export interface ReplayContract {
   readonly requester: string;
@@ -92,4 +96,17 @@ export function compareContract(contracts: ReadonlyMap<string, ReplayContract>, 
   const same = e.requester === row.requester && e.provider === row.provider && e.escrow_units === row.escrow_units
     && e.collateral_units === row.collateral_units && e.ended === (row.phase === 'Ended');
   return same ? null : `storage contract ${row.id} differs from the journal`;
+}
+
+/** The full audit's pass over every stored contract: each matches its replay, and none is missing or extra. */
+export async function auditContracts(reader: StoreReader, contracts: ReadonlyMap<string, ReplayContract>, note: (p: string | null) => void): Promise<void> {
+  let stored = 0;
+  for (let after = ''; ; ) {
+    const page = await reader.storageContractsPage(after, AUDIT_PAGE_CONTRACTS);
+    for (const row of page) note(compareContract(contracts, row));
+    stored += page.length;
+    if (page.length < AUDIT_PAGE_CONTRACTS) break;
+    after = page[page.length - 1]?.id ?? after;
+  }
+  if (stored !== contracts.size) note(`${stored} storage contracts stored, the journal has ${contracts.size}`);
 }
