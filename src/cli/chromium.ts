@@ -1,4 +1,4 @@
-// How Seedpay drives Chromium headless, for the end-to-end tests and the terminal seeder alike: Debian's
+// How Seedpay drives Chromium headless, for the end-to-end tests and the proxy's terminal provider alike: Debian's
 // /usr/bin/chromium when present (Playwright's own browser download does not work on every machine), and the flags
 // WebRTC needs on a closed network (plain host candidates on loopback instead of mDNS names).
 import { existsSync } from 'node:fs';

@@ -1,9 +1,9 @@
 // Earn mode's shell for `npm run seed -- --earn` (docs/cdn-links.md §3): polls the demand board, looks torrents up in
 // the CDN catalogue, lets planEarn choose, joins (metadata from the catalogue, pieces from peers and the web seed),
 // serves through the normal Speed auction, drops faded ones, and prints why it chose each and what each earned.
+// It drives the peer through EarnPeer, four calls (the Node peer's adapter is in seed.ts).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
 import type { TorrentDemand } from '../protocol/demand-summary.ts';
 import { explain, planEarn, type AcceptPolicy, type EarnCandidate, type Estimate, type HeldTorrent } from '../protocol/earn-plan.ts';
 import { formatBtt } from '../protocol/money.ts';
@@ -24,6 +24,25 @@ export interface EarnOptions {
   upload_limit_bytes_per_s: number;
   accept: AcceptPolicy;
   poll_s: number;
+}
+
+/** What earn mode needs of the peer it runs on. */
+export interface EarnPeer {
+  /** Every torrent the peer holds (earn mode's and the user's own), with metadata. */
+  list(): readonly { readonly info_hash: string; readonly length: number }[];
+  /** Joins a magnet paid, fetching rarest first (to serve others); resolves once it has the metadata. */
+  join(magnet: string, timeout_ms: number): Promise<void>;
+  /** A torrent's figures, or null when the peer does not hold it (or has no metadata for it yet). */
+  status(info_hash: string): EarnStatus | null;
+  /** Drops a torrent and what it downloaded. */
+  remove(info_hash: string): Promise<void>;
+}
+
+export interface EarnStatus {
+  readonly progress: number;
+  readonly num_peers: number;
+  readonly uploaded: number;
+  readonly earned_units: bigint;
 }
 
 interface CatalogueEntry {
@@ -52,7 +71,7 @@ async function getJson<T>(url: string): Promise<{ status: number; json: T | null
 }
 
 export class EarnLoop {
-  readonly #page: Page;
+  readonly #peer: EarnPeer;
   readonly #o: EarnOptions;
   readonly #log: (line: string) => void;
   readonly #file: string;
@@ -60,8 +79,8 @@ export class EarnLoop {
   readonly #catalogue = new Map<string, { entry: CatalogueEntry | null; at_ms: number }>();
   #busy = false;
 
-  constructor(page: Page, o: EarnOptions, log: (line: string) => void) {
-    this.#page = page;
+  constructor(peer: EarnPeer, o: EarnOptions, log: (line: string) => void) {
+    this.#peer = peer;
     this.#o = o;
     this.#log = log;
     this.#file = join(o.profile, 'earn.json');
@@ -105,8 +124,7 @@ export class EarnLoop {
         const held = this.#joined.get(demand.info_hash);
         if (held && BigInt(demand.demand_units) > 0n) held.last_demand_ms = now_ms;
       }
-      const torrents = await this.#page.evaluate(() => window.seedpayLab.list());
-      const held: HeldTorrent[] = torrents.map((t) => {
+      const held: HeldTorrent[] = this.#peer.list().map((t) => {
         const joined = this.#joined.get(t.info_hash);
         return { info_hash: t.info_hash, length_bytes: t.length, own: !joined, last_demand_ms: joined?.last_demand_ms ?? 0 };
       });
@@ -128,10 +146,7 @@ export class EarnLoop {
   async #join(e: Estimate, entry: CatalogueEntry, now_ms: number): Promise<void> {
     this.#log(`earn: join ${entry.name} (${e.info_hash.slice(0, 12)}): ${explain(e)}`);
     try {
-      await Promise.race([
-        this.#page.evaluate((magnet) => window.seedpayLab.addMagnet(magnet, true, 'rarest_first'), entry.magnet),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('no metadata in time')), JOIN_TIMEOUT_MS)),
-      ]);
+      await this.#peer.join(entry.magnet, JOIN_TIMEOUT_MS);
       this.#joined.set(e.info_hash, {
         name: entry.name,
         length_bytes: entry.length_bytes,
@@ -141,23 +156,30 @@ export class EarnLoop {
       });
     } catch (error) {
       this.#log(`earn: could not join ${entry.name}: ${error instanceof Error ? error.message : String(error)}`);
+      // Nothing half-joined stays behind: a later poll may try again from scratch.
+      await this.#peer.remove(e.info_hash).catch(() => undefined);
     }
   }
 
   async #drop(info_hash: string, reason: string): Promise<void> {
     const joined = this.#joined.get(info_hash);
     if (!joined) return; // planEarn never drops own torrents; this guards the shell too
-    const s = await this.#page.evaluate((h) => window.seedpayLab.status(h), info_hash).catch(() => null);
-    this.#log(`earn: drop ${joined.name} (${info_hash.slice(0, 12)}): ${reason}; it earned ${btt(s?.earned_units ?? '0')}, uploaded ${mib(s?.uploaded ?? 0)}`);
-    await this.#page.evaluate((h) => window.seedpayLab.remove(h, true), info_hash).catch(() => undefined);
+    const s = this.#peer.status(info_hash);
+    this.#log(`earn: drop ${joined.name} (${info_hash.slice(0, 12)}): ${reason}; it earned ${btt(s?.earned_units ?? 0n)}, uploaded ${mib(s?.uploaded ?? 0)}`);
+    await this.#peer.remove(info_hash).catch((error: unknown) => this.#log(`earn: could not drop ${joined.name}: ${String(error)}`));
     this.#joined.delete(info_hash);
   }
 
+  /** Whether earn mode joined this torrent (its lines are earn mode's; everything else is the user's own). */
+  has(info_hash: string): boolean {
+    return this.#joined.has(info_hash);
+  }
+
   /** One line per earn-mode torrent: progress, upload and earnings against the estimate that chose it. */
-  async status(): Promise<string[]> {
+  status(): string[] {
     const lines: string[] = [];
     for (const [info_hash, j] of this.#joined) {
-      const s = await this.#page.evaluate((h) => window.seedpayLab.status(h), info_hash).catch(() => null);
+      const s = this.#peer.status(info_hash);
       if (!s) continue;
       lines.push(`earn ${j.name}: ${Math.round(s.progress * 100)} %, ${s.num_peers} peer(s), uploaded ${mib(s.uploaded)}, ` +
         `earned ${btt(s.earned_units)} (estimated ${btt(j.estimate_units)})`);

@@ -89,11 +89,20 @@ export class NodePeer {
     return info;
   }
 
-  async add(source: { kind: 'magnet'; uri: string } | { kind: 'torrent_file'; bytes: Uint8Array }, speed: boolean): Promise<TorrentInfo> {
-    const info = await this.#engine.add(source, speed, MAGNET_TIMEOUT_MS);
+  /** Joins a torrent; `order` 'rarest_first' for one fetched to serve others (earn mode), 'in_order' otherwise. */
+  async add(
+    source: { kind: 'magnet'; uri: string } | { kind: 'torrent_file'; bytes: Uint8Array }, speed: boolean,
+    order: PieceOrder = 'in_order', timeout_ms = MAGNET_TIMEOUT_MS,
+  ): Promise<TorrentInfo> {
+    const info = await this.#engine.add(source, speed, timeout_ms, order);
     // A bridge joining a magnet meets browsers before it has the metadata; see offerMetadataAgain.
     for (const wire of this.#engine.torrents.get(info.info_hash)?.torrent.wires ?? []) offerMetadataAgain(wire);
     return info;
+  }
+
+  /** Drops a torrent; with `delete_data`, what it downloaded too (files seeded in place are never deleted). */
+  remove(info_hash: string, delete_data: boolean): Promise<void> {
+    return this.#engine.remove(info_hash, delete_data && this.#platform.downloadedHere(info_hash));
   }
 
   list(): TorrentInfo[] {
@@ -134,6 +143,9 @@ export class NodePeer {
     return left;
   }
 }
+
+/** How a torrent's pieces are fetched (the engine's own type, which host.ts does not name). */
+type PieceOrder = NonNullable<Parameters<PeerEngine['add']>[3]>;
 
 /** A torrent's wire as the engine holds it (bittorrent-protocol's Wire). */
 type Wire = NonNullable<ReturnType<PeerEngine['torrents']['get']>>['torrent']['wires'][number];

@@ -24,6 +24,8 @@ export interface NodePlatform extends PeerPlatform {
   readonly client: () => NodeWebTorrentClient | null;
   /** A torrent seeded in place: its files are read from `dir` now and after every restart. */
   rememberDataDir(info_hash: string, dir: string): void;
+  /** Whether a torrent's files are downloads in the profile (not files seeded in place, which are never deleted). */
+  downloadedHere(info_hash: string): boolean;
   close(): void;
 }
 
@@ -46,6 +48,9 @@ export function nodePlatform(options: NodePlatformOptions): NodePlatform {
     },
     rememberDataDir(info_hash, dir) {
       store?.setDataDir(info_hash, dir);
+    },
+    downloadedHere(info_hash) {
+      return store !== null && store.dataDir(info_hash) === null;
     },
     createClient() {
       // The tracker client does the signalling (WebSocket trackers with wrtc; HTTP/UDP ones for TCP peers); DHT,

@@ -1,6 +1,6 @@
 // The paid CDN end to end (issue 17): a publisher's loopback origin, paced to 200 KiB/s, holds a 4 MiB file; its
 // CDN link (`npm run cdn`) has a web seed and no seeding peer. A Speed requester starts; an earn-mode provider
-// (`npm run seed -- --earn`, its own headless Chromium) sees the demand on the board, joins, fetches and serves it at
+// (`npm run seed -- --earn`, the Node peer) sees the demand on the board, joins, fetches and serves it at
 // a price, the first requester buying part of the file from it. A second requester then finishes far sooner than a
 // control that uses only the web seed, and the provider's ledger balance rises. Hashes match. (The issue's "origin
 // stopped" step is not here yet: see docs/cdn-links.md §4.)
@@ -19,7 +19,8 @@ const FILE_BYTES = 4 * MiB;
 const ORIGIN_BYTES_PER_S = 200 * 1024;
 
 function run(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env, SEEDPAY_PASSWORD: 'earn password 1' }; // the seeder's key file (cdn ignores it)
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   const log = { out: '' };
   child.stdout.on('data', (chunk: Buffer) => (log.out += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (log.out += chunk.toString()));
@@ -115,6 +116,6 @@ test('earn mode: a provider follows the board to a web-seeded torrent and serves
     for (const tab of tabs) await tab.context.close();
     if (provider.child.exitCode === null) provider.child.kill('SIGKILL');
     await origin.stop();
-    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }); // Chromium may still be closing files
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }); // the provider may still be closing files
   }
 });

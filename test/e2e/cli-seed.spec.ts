@@ -1,6 +1,6 @@
-// The terminal seeder (`npm run seed`): a real process that drives its own headless Chromium, seeds a file from
-// disk, prints the magnet and its status; a paying requester in the browser downloads it intact, and the seeder's
-// status line shows what it earned. Ctrl-C (SIGINT) stops it cleanly.
+// The terminal seeder (`npm run seed`): a real Node process (the Node peer, no browser) that makes its encrypted key
+// file on the first run, seeds a file from disk, prints the magnet and its status; a paying requester in the browser
+// downloads it intact, and the seeder's status line shows what it earned. Ctrl-C (SIGINT) stops it cleanly.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ test('npm run seed: a file seeded from the terminal is bought and downloaded int
   writeFileSync(file, content);
   const seeder = spawn(process.execPath, ['--import', 'tsx', 'src/cli/seed.ts', '--server', baseUrl(), '--profile', join(dir, 'profile'), '--reserve', '50', '--interval', '1', file], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, SEEDPAY_PASSWORD: 'seeder password 1' },
   });
   let out = '';
   seeder.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -25,6 +26,8 @@ test('npm run seed: a file seeded from the terminal is bought and downloaded int
     await expect.poll(() => /magnet:\?\S+/.exec(out)?.[0] ?? null, { timeout: 90_000 }).not.toBeNull();
     const magnet = /magnet:\?\S+/.exec(out)?.[0] as string;
     expect(out).toMatch(/payment key [0-9a-f]{64}/);
+    expect(out).toContain(`created a new wallet in ${join(dir, 'profile', 'wallet.json')}`);
+    expect(out).not.toContain('seeder password 1');
 
     const requester = await openLab(browser, requesterOptions('cli-requester'));
     const torrent = await requester.page.evaluate((m) => window.seedpayLab.addMagnet(m), magnet);
