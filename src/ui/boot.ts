@@ -9,6 +9,7 @@ import { exchange } from './state/exchange.svelte.ts';
 import { firstRun } from './state/first-run.svelte.ts';
 import { metrics } from './state/metrics.svelte.ts';
 import { peer } from './state/peer.svelte.ts';
+import { proxyProvider } from './state/proxy-provider.svelte.ts';
 import { route } from './state/route.svelte.ts';
 import { settings, toPeerSettings } from './state/settings.svelte.ts';
 import { wallet } from './state/wallet.svelte.ts';
@@ -22,6 +23,8 @@ export async function boot(): Promise<void> {
   await Promise.all([settings.load(), wallet.load(), firstRun.load(), metrics.load()]);
 
   wallet.setAutoLock(settings.current.auto_lock_ms);
+  // The browser's proxy provider, if turned on, serves from the next unlock on (it needs the wallet's key).
+  void proxyProvider.load();
   for (const type of ACTIVITY_EVENTS) addEventListener(type, () => wallet.touch(), { passive: true });
 
   // The peer starts in the background; the wallet and settings reach it as soon as it is up.

@@ -96,7 +96,8 @@ export class ProxyRequester {
       opened: (ext) => {
         ext.handler = {
           ready: (remote) => {
-            if (remote?.role !== 'provider') return;
+            // Not our own browser provider (same wallet key): a channel to oneself pays nothing.
+            if (remote?.role !== 'provider' || remote.payment_pk === this.payer_key) return;
             this.#client.addProvider(remote.payment_pk, ext);
             this.#changed();
           },

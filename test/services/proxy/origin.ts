@@ -19,6 +19,8 @@ export interface Origin {
 }
 
 export const LAST_MODIFIED = 'Wed, 02 Dec 2026 10:00:00 GMT';
+const CORS_HEADERS = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'ETag, Content-Range, Content-Length' };
+const CORS_PREFLIGHT = { 'access-control-allow-headers': 'Range, If-Range', 'access-control-allow-methods': 'GET', 'access-control-max-age': '600' };
 
 export async function startOrigin(initial: Uint8Array, initial_etag = '"v1"'): Promise<Origin> {
   let file = initial;
@@ -42,8 +44,12 @@ export async function startOrigin(initial: Uint8Array, initial_etag = '"v1"'): P
       return;
     }
     if (path === '/teapot') return void res.writeHead(418).end();
-    if (path !== '/file') return void res.writeHead(404).end();
-    const headers = { etag, 'last-modified': LAST_MODIFIED, 'content-type': 'application/octet-stream', 'accept-ranges': 'bytes' };
+    // /cors-file is the same file for a browser provider: readable from any origin without credentials, its
+    // validators and ranges exposed, Range and If-Range allowed by the preflight.
+    const cors = path === '/cors-file' ? CORS_HEADERS : null;
+    if (cors && req.method === 'OPTIONS') return void res.writeHead(204, { ...cors, ...CORS_PREFLIGHT }).end();
+    if (path !== '/file' && cors === null) return void res.writeHead(404).end();
+    const headers = { etag, 'last-modified': LAST_MODIFIED, 'content-type': 'application/octet-stream', 'accept-ranges': 'bytes', ...cors };
     const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
     const ifRange = req.headers['if-range'];
     const rangeValid = range && (ifRange === undefined || ifRange === etag || ifRange === LAST_MODIFIED);
@@ -51,7 +57,7 @@ export async function startOrigin(initial: Uint8Array, initial_etag = '"v1"'): P
     const start = Number(range[1]);
     const end = Math.min(range[2] === '' ? file.length - 1 : Number(range[2]), file.length - 1);
     if (start >= file.length || end < start) {
-      return void res.writeHead(416, { 'content-range': `bytes */${file.length}` }).end();
+      return void res.writeHead(416, { 'content-range': `bytes */${file.length}`, ...cors }).end();
     }
     res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${end}/${file.length}`, 'content-length': String(end - start + 1) });
     res.end(file.subarray(start, end + 1));
