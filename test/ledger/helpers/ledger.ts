@@ -68,6 +68,7 @@ export async function createFixture(kind: StoreKind, pg: PgServer | null, extra:
       now: () => clock.now_ms,
       airdrop: { amount_units: TEST_AIRDROP_UNITS, difficulty_bits: 4, max_requests_per_window: 1_000_000 },
       sweepIntervalMs: 0,
+      storage: { tickIntervalMs: 0 },
       log: () => {},
       ...extra,
       ...more,
