@@ -53,7 +53,13 @@ export class SpeedTorrent implements TorrentHooks {
     this.#payers = new PayerStore(ctx, torrent.infoHash);
     // Paced from the moment Speed is negotiated, not from the first bid response: requests sent before the response
     // (after a reload, to a provider resuming our channel) would otherwise span pieces the gate holds back.
-    this.#pins = new PiecePins(this.#pieceBytes, (wire) => this.#wires.get(wire)?.requester != null);
+    this.#pins = new PiecePins(this.#pieceBytes, (wire) => this.#wires.get(wire)?.requester != null, {
+      now: () => ctx.now(),
+      expectsPeers: () => torrent.announce.length > 0,
+      fromEnd: () => torrent.strategy === 'rarest',
+      pieceCount: () => torrent.pieces.length,
+      have: (index) => torrent.bitfield.get(index),
+    });
     this.#bidding = new SpeedBidding(ctx, () => this.#remainingBytes(), () => this.#requesters());
     // The auction choker replaces webtorrent's tit-for-tat rounds for this torrent (until destroy puts them back).
     this.#restoreRechoke = replaceRechoke(torrent);
@@ -250,6 +256,8 @@ export class SpeedTorrent implements TorrentHooks {
       s.requester?.tick();
     }
     this.#bidding.tick(this.#m.torrent.done);
+    const t = this.#m.torrent;
+    if (t.ready && !t.done && this.#pins.webSeedIdle()) t._update(); // a web seed's wait may be over (speed-pins.ts)
     if (this.#m.torrent.ready) this.#bidding.refreshDemandBid(this.#m.torrent.infoHash, this.#m.torrent.done);
   }
 

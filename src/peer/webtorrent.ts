@@ -59,6 +59,8 @@ export interface Torrent {
   readonly destroyed: boolean;
   readonly paused: boolean;
   _rechoke(): void;
+  /** Runs the piece picker over every wire (webtorrent runs it on wire events only). */
+  _update(): void;
   _rechokeNumSlots: number;
   addPeer(peer: unknown): boolean;
   destroy(options?: { destroyStore?: boolean }, callback?: (error: Error | null) => void): void;

@@ -46,12 +46,13 @@ export function wrapPiece(wire: Wire, offer: (send: PieceFn) => PieceFn): () => 
  * requester's pins (speed-pins.ts) record each request and show the picker a filtered bitfield, so a piece is
  * fetched from one provider only and a paid provider gets one piece at a time. bittorrent-protocol replaces
  * `peerPieces` on bitfield and have-all messages, so the property itself is redefined to wrap whatever it sets.
+ * Returns the peer's own, unfiltered bitfield (what it really holds).
  */
 export function pinRequests(
   wire: Wire,
   allowed: (index: number) => boolean,
   requested: (index: number, length: number) => void,
-): void {
+): () => BitFieldLike {
   const view = (field: BitFieldLike): BitFieldLike =>
     new Proxy(field, {
       get: (target, prop) => {
@@ -60,11 +61,13 @@ export function pinRequests(
         return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
       },
     });
-  let outer = view(wire.peerPieces);
+  let inner = wire.peerPieces;
+  let outer = view(inner);
   Object.defineProperty(wire, 'peerPieces', {
     configurable: true,
     get: () => outer,
     set: (field: BitFieldLike) => {
+      inner = field;
       outer = view(field);
     },
   });
@@ -73,4 +76,5 @@ export function pinRequests(
     requested(index, length);
     request(index, offset, length, callback);
   };
+  return () => inner;
 }

@@ -9,6 +9,7 @@ import type { SpeedMessage } from '../../src/protocol/messages.ts';
 import { BanList, type SpeedContext } from '../../src/peer/speed-context.ts';
 import type { SpeedExtension } from '../../src/peer/speed-extension.ts';
 import { PiecePins, WEB_SEED_PIECES_IN_FLIGHT } from '../../src/peer/speed-pins.ts';
+import { PEER_STALL_MS, PEER_UNCHOKE_PATIENCE_MS, WEB_SEED_START_WAIT_MS } from '../../src/protocol/web-seed-policy.ts';
 import { ProviderSession } from '../../src/peer/speed-provider.ts';
 import { forgiveInFlight } from '../../src/protocol/channel-payee-end.ts';
 import { speedContext } from '../../src/protocol/session-context.ts';
@@ -135,7 +136,7 @@ describe('piece pins', () => {
   });
 
   test('a web seed holds at most a few pieces, never a pinned one, and a failed request frees its piece', () => {
-    const pins = new PiecePins(() => PIECE, () => true);
+    const pins = new PiecePins(() => PIECE, () => true, { now: () => 0, expectsPeers: () => false });
     const seed = pinnedWire();
     seed.type = 'webSeed';
     const failures: Array<(error: Error | null) => void> = [];
@@ -150,9 +151,84 @@ describe('piece pins', () => {
     expect(seed.peerPieces.get(0)).toBe(true); // its own pieces stay its own
     expect(seed.peerPieces.get(WEB_SEED_PIECES_IN_FLIGHT)).toBe(false);
     expect(peer.peerPieces.get(0)).toBe(false);
+    expect(pins.webSeedIdle()).toBe(false);
     failures[0]?.(new Error('origin gone'));
-    expect(peer.peerPieces.get(0)).toBe(true);
-    expect(seed.peerPieces.get(WEB_SEED_PIECES_IN_FLIGHT)).toBe(true);
+    expect(pins.owner(0)).toBeUndefined();
+    expect(pins.webSeedIdle()).toBe(true);
+  });
+
+  describe('the web seed is the last resort (web-seed-policy.ts)', () => {
+    function setup(peerHas: (index: number) => boolean) {
+      let now = 1_000_000;
+      const pins = new PiecePins(() => PIECE, () => false, { now: () => now });
+      const seed = pinnedWire();
+      seed.type = 'webSeed';
+      const peer = fakeWire();
+      peer.peerPieces = { get: peerHas } as BitFieldLike;
+      peer.peerChoking = true;
+      pins.install(seed);
+      pins.install(peer);
+      const emit = (event: string, ...args: unknown[]) => { for (const l of peer.listeners.get(event) ?? []) l(...args); };
+      return { pins, seed, peer, emit, advance: (ms: number) => void (now += ms) };
+    }
+
+    test('waits for peers at first, then takes what no peer holds', () => {
+      const { seed, advance } = setup((i) => i === 3);
+      expect(seed.peerPieces.get(0)).toBe(false); // peers may still be connecting
+      advance(WEB_SEED_START_WAIT_MS);
+      expect(seed.peerPieces.get(0)).toBe(true);
+      expect(seed.peerPieces.get(3)).toBe(false); // the peer just connected: it may unchoke us
+    });
+
+    test('leaves a piece to a delivering peer, takes it once the peer chokes us too long or stalls', () => {
+      const { seed, peer, emit, advance } = setup(() => true);
+      advance(WEB_SEED_START_WAIT_MS);
+      peer.peerChoking = false;
+      emit('unchoke');
+      expect(seed.peerPieces.get(5)).toBe(false);
+      peer.request(5, 0, BLOCK, () => {});
+      peer.requests = [{ piece: 5, offset: 0, length: BLOCK }];
+      advance(PEER_STALL_MS - 1);
+      emit('piece', 5, 0, new Uint8Array(BLOCK));
+      advance(PEER_STALL_MS - 1);
+      expect(seed.peerPieces.get(6)).toBe(false); // it sent a block within the stall time
+      advance(1);
+      expect(seed.peerPieces.get(6)).toBe(true); // stalled
+      expect(seed.peerPieces.get(5)).toBe(false); // still pinned to the peer
+      peer.peerChoking = true;
+      emit('choke');
+      expect(seed.peerPieces.get(5)).toBe(false); // just choked: patience
+      advance(PEER_UNCHOKE_PATIENCE_MS);
+      expect(seed.peerPieces.get(5)).toBe(true);
+    });
+
+    test('a torrent fetched rarest first takes web seed pieces from the end backwards', () => {
+      const have = new Set([15]);
+      const pins = new PiecePins(() => PIECE, () => false, {
+        now: () => 0, expectsPeers: () => false, fromEnd: () => true, pieceCount: () => 16, have: (i) => have.has(i),
+      });
+      const seed = pinnedWire();
+      seed.type = 'webSeed';
+      pins.install(seed);
+      expect([0, 13, 14, 15].map((i) => seed.peerPieces.get(i))).toEqual([false, true, true, false]);
+      seed.request(14, 0, BLOCK, () => {});
+      expect([12, 13].map((i) => seed.peerPieces.get(i))).toEqual([false, true]); // one slot left: the highest open piece
+      have.add(13);
+      pins.release(13); // verified (the shell releases a verified piece)
+      expect(seed.peerPieces.get(12)).toBe(true);
+    });
+
+    test('a peer we stopped paying, or one that left, is no source', () => {
+      const { pins, seed, peer, advance } = setup(() => true);
+      advance(WEB_SEED_START_WAIT_MS);
+      expect(seed.peerPieces.get(1)).toBe(false);
+      pins.block(peer);
+      expect(seed.peerPieces.get(1)).toBe(true);
+      const other = setup(() => true);
+      other.advance(WEB_SEED_START_WAIT_MS);
+      other.emit('close');
+      expect(other.seed.peerPieces.get(1)).toBe(true);
+    });
   });
 
   test('a paced wire gets a new piece only once every block of its pinned pieces was asked for', () => {
