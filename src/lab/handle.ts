@@ -14,7 +14,7 @@ export interface LabStartOptions {
   wallet?: 'none' | 'key' | 'airdrop' | 'locked';
   /** WebSocket trackers to announce to (default: this origin's /announce), e.g. one gateway of a tracker cluster. */
   trackerUrls?: string[];
-  /** 'worker': datachannels transferred to the peer worker where possible; default 'relay' (through the page). */
+  /** 'relay': datachannels' bytes through the page; default 'worker' (transferred to the peer worker where possible). */
   datachannel?: 'relay' | 'worker';
 }
 

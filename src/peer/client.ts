@@ -43,9 +43,9 @@ export interface PeerClientOptions {
   /** Defaults to the bundled worker; tests may pass their own. */
   worker?: Worker;
   /**
-   * 'relay' (default): every datachannel's bytes pass through this thread. 'worker': datachannels are transferred to
-   * the worker where the browser can (else the relay); the page's URL flag `?datachannel=worker` asks for it too.
-   * Not yet the default: docs/throughput.md says what still fails with it.
+   * 'worker' (default): datachannels are transferred to the worker where the browser can (else the relay, the
+   * fallback). 'relay': every datachannel's bytes pass through this thread; the page's URL flag
+   * `?datachannel=relay` asks for it too (docs/throughput.md).
    */
   datachannel?: 'relay' | 'worker';
 }
@@ -55,7 +55,7 @@ export type DatachannelMode = 'worker' | 'relay';
 
 function pickMode(option: 'relay' | 'worker' | undefined): DatachannelMode {
   const flag = new URLSearchParams(globalThis.location?.search ?? '').get('datachannel');
-  const asked = option ?? (flag === 'worker' ? 'worker' : 'relay');
+  const asked = option ?? (flag === 'relay' ? 'relay' : 'worker');
   return asked === 'worker' && canTransferChannels() ? 'worker' : 'relay';
 }
 

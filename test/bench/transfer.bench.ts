@@ -2,8 +2,8 @@
 // byte received to the last: (a) a raw RTCDataChannel (the ceiling), (a-w) the same channel transferred to a worker
 // on each side, (a-r) worker to worker relayed through the pages (helpers/raw-channels.ts), (b) plain WebTorrent on
 // the page's main thread, (c0) Seedpay's worker peer with Speed off, (c) Speed on — bids, a real ledger channel, one
-// signed payment per verified piece; both with the datachannel relayed through the page (the default) and, as (c0-w)
-// and (c-w), transferred to the worker (PeerClient's datachannel 'worker'). Each mode's median of RUNS (min, max and the load
+// signed payment per verified piece; both with the datachannel relayed through the page (the fallback) and, as (c0-w)
+// and (c-w), transferred to the worker (PeerClient's default). Each mode's median of RUNS (min, max and the load
 // average in the note), its CPU per MiB over all Chromium processes (helpers/cpu-meter.ts), and the ratios.
 // Also the peak JS heap of the Seedpay requester over the download: its page (performance.memory) plus its peer
 // worker (DevTools Runtime.getHeapUsage: V8 heap plus ArrayBuffer backing stores). Needs a built app (dist/).

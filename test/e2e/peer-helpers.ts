@@ -29,21 +29,22 @@ export async function openLab(browser: Browser, options: LabStartOptions = {}, c
   await page.waitForFunction(() => 'seedpayLab' in window);
   const start = { ...options, ...forcedDatachannel() };
   const peerId = await page.evaluate((o) => window.seedpayLab.start(o), start);
-  // Chromium here transfers datachannels to the worker: the run says which mode it tests, and gets that one.
-  expect(await page.evaluate(() => window.seedpayLab.datachannelMode())).toBe(start.datachannel === 'worker' ? 'worker' : 'relay');
+  // Chromium here transfers datachannels to the worker (the default): the run says which mode it tests, and gets it.
+  expect(await page.evaluate(() => window.seedpayLab.datachannelMode())).toBe(start.datachannel === 'relay' ? 'relay' : 'worker');
   return { context: ctx, page, peerId, errors };
 }
 
 /**
- * The Playwright project "worker" (playwright.config.ts) or SEEDPAY_DATACHANNEL=worker runs the lab specs with the
- * datachannels transferred to the peer worker instead of relayed through the page (the default).
+ * The Playwright project "relay" (playwright.config.ts) or SEEDPAY_DATACHANNEL=relay runs the lab specs with the
+ * datachannels' bytes relayed through the page — the fallback where a browser cannot transfer a datachannel to a
+ * worker — instead of transferred to the peer worker (the default).
  */
 export function forcedDatachannel(): Pick<LabStartOptions, 'datachannel'> {
-  return process.env.SEEDPAY_DATACHANNEL === 'worker' || test.info().project.name === WORKER_PROJECT ? { datachannel: 'worker' } : {};
+  return process.env.SEEDPAY_DATACHANNEL === 'relay' || test.info().project.name === RELAY_PROJECT ? { datachannel: 'relay' } : {};
 }
 
-/** Name of the Playwright project that reruns core peer specs with the datachannels in the worker. */
-export const WORKER_PROJECT = 'worker';
+/** Name of the Playwright project that reruns core peer specs with the datachannels relayed through the page. */
+export const RELAY_PROJECT = 'relay';
 
 /** A provider: wallet key (no funds needed), a reserve price, quick choke rounds. */
 export function providerOptions(namespace: string, extra: LabStartOptions['speed'] = {}): LabStartOptions {

@@ -1,5 +1,6 @@
-// The worker peer moves a file between two browsers over real WebRTC, signaled by the server's tracker; the UI
-// thread only relays bytes. With Speed on, the requester pays per verified piece over a real ledger channel.
+// The worker peer moves a file between two browsers over real WebRTC, signaled by the server's tracker; the bytes
+// run in the worker (in the "relay" project, through the page). With Speed on, the requester pays per verified
+// piece over a real ledger channel.
 import { expect, test } from '@playwright/test';
 import {
   add, auditHolds, balance, openLab, providerOptions, requesterOptions, seed, sum, waitForWallet, walletEvents, RESERVE_UNITS_PER_KIB,

@@ -1,5 +1,5 @@
 // Shared steps for the streaming and widget specs: the stream lab page (src/stream/lab) in its own browser
-// context, a seeder that generates and seeds a test WebM, and a shaper that caps a page's upload over WebRTC.
+// context, a seeder that generates and seeds a test WebM, on a slow uplink set by the peer's own upload limit.
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import type { StreamLabStartOptions, StreamLabTorrent } from '../../src/stream/lab/handle.ts';
 import type { VideoSpec } from '../../src/stream/lab/video-generator.ts';
@@ -16,36 +16,6 @@ export function seedpayUrl(): string {
   return url;
 }
 
-/**
- * Caps what this page sends over all its datachannels to `bytes_per_s` (a token bucket in front of
- * RTCDataChannel.send, FIFO so the byte stream stays intact): a slow uplink, so a download takes long enough to
- * prove that playback starts and seeks before it completes. Test harness only — installed with addInitScript.
- */
-export function throttleDataChannels(bytes_per_s: number): void {
-  const proto = RTCDataChannel.prototype;
-  const send = proto.send;
-  const queue: Array<[RTCDataChannel, string | Blob | ArrayBuffer | ArrayBufferView]> = [];
-  let budget = 0;
-  let last = performance.now();
-  const size = (data: unknown) =>
-    typeof data === 'string' ? data.length : data instanceof Blob ? data.size : (data as ArrayBuffer | ArrayBufferView).byteLength;
-  const drain = () => {
-    const now = performance.now();
-    budget = Math.min(budget + ((now - last) / 1000) * bytes_per_s, bytes_per_s / 10);
-    last = now;
-    while (budget > 0 && queue.length > 0) {
-      const [channel, data] = queue.shift()!;
-      if (channel.readyState !== 'open') continue;
-      budget -= size(data);
-      send.call(channel, data as never);
-    }
-  };
-  setInterval(drain, 10);
-  proto.send = function (this: RTCDataChannel, data: string | Blob | ArrayBuffer | ArrayBufferView) {
-    queue.push([this, data]);
-  } as typeof proto.send;
-}
-
 export async function openStreamLab(
   browser: Browser,
   options: {
@@ -57,7 +27,6 @@ export async function openStreamLab(
   },
 ): Promise<StreamTab> {
   const context = options.context ?? (await browser.newContext());
-  if (options.upload_bytes_per_s) await context.addInitScript(throttleDataChannels, options.upload_bytes_per_s);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
@@ -66,9 +35,12 @@ export async function openStreamLab(
   });
   await page.goto(`${seedpayUrl()}/stream-lab.html`);
   await page.waitForFunction(() => 'seedpayStream' in window);
+  // A slow uplink, so a download takes long enough to prove that playback starts and seeks before it completes: the
+  // peer's upload limit (the app's setting), which holds wherever the datachannels run (worker or relay).
+  const speed = { ...options.provider, ...(options.upload_bytes_per_s ? { upload_limit_bytes_per_s: options.upload_bytes_per_s } : {}) };
   const start: StreamLabStartOptions = options.provider
-    ? { namespace: options.namespace, ledgerUrl: `${seedpayUrl()}/ledger`, wallet: 'key', speed: options.provider }
-    : { namespace: options.namespace };
+    ? { namespace: options.namespace, ledgerUrl: `${seedpayUrl()}/ledger`, wallet: 'key', speed }
+    : { namespace: options.namespace, speed };
   await page.evaluate((o) => window.seedpayStream.start(o), start);
   return { context, page, errors };
 }

@@ -80,7 +80,9 @@ export const CAP_UNITS = 50_000n;
 export function paidSeeder(browser: Browser, namespace: string): Promise<StreamTab> {
   return openStreamLab(browser, {
     namespace,
-    upload_bytes_per_s: 100_000,
+    // 40 kB/s: the test video (~4.5 MB) takes ~110 s, so pieces are still missing when the visitor consents even
+    // on a loaded machine, where the steps before consent (axe, a wrong password, an unlock) take a minute or more.
+    upload_bytes_per_s: 40_000,
     provider: { reserve_units_per_kib: RESERVE_UNITS_PER_KIB, choke_round_ms: 2000 },
   });
 }
@@ -123,7 +125,11 @@ export async function expectWithinCap(frame: Frame, seeder: StreamTab, payment: 
   await expect.poll(async () => (await spent()) > 0n, { timeout: 30_000 }).toBe(true);
   await frame.waitForTimeout(8_000);
   expect(await spent()).toBeLessThanOrEqual(cap_units);
-  expect(await seederEarned(seeder)).toBeLessThanOrEqual(cap_units);
-  expect(await seederEarned(seeder)).toBeLessThanOrEqual(await spent());
+  const earned = await seederEarned(seeder);
+  expect(earned).toBeLessThanOrEqual(cap_units);
+  // The seeder earned no more than the embed signed: the embed's figure (refreshed from its signed states, so it may
+  // trail a payment made a moment ago while pieces still flow) reaches what the seeder was paid, and stays in the cap.
+  await expect.poll(spent, { timeout: 10_000 }).toBeGreaterThanOrEqual(earned);
+  expect(await spent()).toBeLessThanOrEqual(cap_units);
   expect(funded - (await ledgerHoldings(payment))).toBeLessThanOrEqual(cap_units);
 }
