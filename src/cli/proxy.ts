@@ -8,10 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser } from '@playwright/test';
-import { createNobleSigner, nobleVerify, publicKeyFromHex, toPublicKeyHex, type PublicKeyHex, type Signer } from '../protocol/ed25519.ts';
-import { encodePaymentState } from '../protocol/payment-state.ts';
+import { createNobleSigner, toPublicKeyHex, type PublicKeyHex, type Signer } from '../protocol/ed25519.ts';
 import type { ProviderLimits } from '../services/proxy/job-request.ts';
 import { ProviderHost, type ProxyTransport } from '../services/proxy/provider-host.ts';
+import { providerLedgerPorts } from '../services/proxy/provider-ledger.ts';
 import { decodeFrame, encodeFrame } from '../services/proxy/proxy-frames.ts';
 import { safeFetch } from '../services/proxy/safe-fetch.ts';
 import { LedgerClient } from '../wallet/ledger-client.ts';
@@ -74,20 +74,7 @@ export async function startProxyProvider(o: ProxyProviderOptions): Promise<Proxy
     limits: o.limits,
     transport: o.misbehave === 'corrupt_chunks' ? corrupting(transport) : transport,
     fetch: (url, opts) => safeFetch(url, { ...opts, ...(o.test_allow ? { allow: o.test_allow } : {}) }),
-    ledgerChannel: async (id) => {
-      try {
-        const ch = await ledger.channel(id);
-        return {
-          channel_id: ch.channel_id, payer_key: ch.payer, payee_key: ch.payee, escrow_units: ch.escrow_units,
-          expires_at_ms: ch.expires_at_ms, open: ch.state === 'open', context: ch.context,
-        };
-      } catch {
-        return null;
-      }
-    },
-    verify: async (p, key, context) => nobleVerify(p.signature, encodePaymentState(p, context), publicKeyFromHex(key)),
-    close: async (state) => void (await ledger.closeChannel(o.signer, { state })),
-    now: () => Date.now(),
+    ...providerLedgerPorts(ledger, o.signer),
     ...(o.log ? { log: o.log } : {}),
   });
   host.start();

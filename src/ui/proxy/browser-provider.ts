@@ -2,11 +2,11 @@
 // same provider host the terminal runs (src/services/proxy/provider-host.ts), paid on this origin's ledger to the
 // wallet's key. It fetches with cors-fetch.ts, so it serves only URLs whose site answers CORS for this origin and
 // refuses the rest with `cors_not_allowed`; the URL guard refuses private literals and local names before any request.
-import { nobleVerify, publicKeyFromHex, toPublicKeyHex, type Signer } from '../../protocol/ed25519.ts';
-import { encodePaymentState } from '../../protocol/payment-state.ts';
+import { toPublicKeyHex, type Signer } from '../../protocol/ed25519.ts';
 import { corsFetch } from '../../services/proxy/cors-fetch.ts';
 import type { ProviderLimits } from '../../services/proxy/job-request.ts';
 import { ProviderHost } from '../../services/proxy/provider-host.ts';
+import { providerLedgerPorts } from '../../services/proxy/provider-ledger.ts';
 import { PROXY_EXTENSION_NAME, PROXY_EXTENSION_VERSION, PROXY_SWARM_NAME } from '../../services/proxy/proxy-extension.ts';
 import type { ServiceSwarm, ServiceWire } from '../../peer/service-swarm.ts';
 import type { LedgerClient } from '../../wallet/ledger-client.ts';
@@ -58,20 +58,7 @@ export class BrowserProvider {
         drop: (id) => this.#wires.get(id)?.destroy(),
       },
       fetch: (url, opts) => corsFetch(url, { ...opts, allow }),
-      ledgerChannel: async (id) => {
-        try {
-          const ch = await ledger.channel(id);
-          return {
-            channel_id: ch.channel_id, payer_key: ch.payer, payee_key: ch.payee, escrow_units: ch.escrow_units,
-            expires_at_ms: ch.expires_at_ms, open: ch.state === 'open', context: ch.context,
-          };
-        } catch {
-          return null;
-        }
-      },
-      verify: async (p, key, context) => nobleVerify(p.signature, encodePaymentState(p, context), publicKeyFromHex(key)),
-      close: async (state) => void (await ledger.closeChannel(signer, { state })),
-      now: () => Date.now(),
+      ...providerLedgerPorts(ledger, signer),
     });
     this.#host.day_served_bytes = loadDayBytes();
     this.public_key = toPublicKeyHex(signer.publicKey);
