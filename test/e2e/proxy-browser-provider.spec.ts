@@ -4,15 +4,13 @@
 // origin the test did not allowlist (never contacted); the ledger settles exactly what was signed to the provider.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { expect, test } from '@playwright/test';
-import { joinServiceSwarm } from '../../src/cli/proxy-relay-node.ts';
 import type { PublicKeyHex } from '../../src/protocol/ed25519.ts';
-import { signPaymentState, type ChannelId } from '../../src/protocol/payment-state.ts';
 import { MAX_CHUNKS } from '../../src/services/proxy/chunk-plan.ts';
-import { RequesterClient, type ProxyJobStore, type StoredJob } from '../../src/services/proxy/requester-client.ts';
+import type { ProxyJobStore, StoredJob } from '../../src/services/proxy/requester-client.ts';
 import type { RequesterEffect } from '../../src/services/proxy/requester-session.ts';
 import { LedgerClient } from '../../src/wallet/ledger-client.ts';
 import { startOrigin } from '../services/proxy/origin.ts';
-import { CHUNK, content, fundedSigner, randomJobId, requesterRelay } from './proxy-parties.ts';
+import { CHUNK, content, fundedSigner, swarmRequester } from './proxy-parties.ts';
 import { createWallet, finishFirstRun, walletAddresses } from './wallet-helpers.ts';
 
 test('the browser provider serves a CORS URL and is paid for it; no CORS, or an address not allowlisted, is refused', async ({ browser }) => {
@@ -35,30 +33,15 @@ test('the browser provider serves a CORS URL and is paid for it; no CORS, or an 
   await app.getByRole('switch', { name: 'Serve proxy requests from this browser' }).click();
   await expect(app.getByTestId('proxy-serve-status')).toContainText('0 fetches done');
 
-  const { signer, key } = await fundedSigner(ledger);
+  const { signer } = await fundedSigner(ledger);
   const context = await browser.newContext();
   const page = await context.newPage();
   const out = new Uint8Array(file.length);
-  const payees = new Map<ChannelId, PublicKeyHex>();
   const saved = new Map<string, StoredJob>();
   const store: ProxyJobStore = {
     load: async (u) => saved.get(u) ?? null, save: async (u, j) => void saved.set(u, j), writeChunk: async (_u, _i, offset, bytes) => void out.set(bytes, offset),
   };
-  const client = new RequesterClient({
-    openChannel: async (payee, escrow_units, timeout_ms, ctx) => {
-      const ch = await ledger.openChannel(signer, { payee, escrow_units, timeout_ms, context: ctx });
-      payees.set(ch.channel_id, payee);
-      return { channel_id: ch.channel_id, escrow_units: ch.escrow_units, expires_at_ms: ch.expires_at_ms };
-    },
-    sign: (s, ctx) => signPaymentState(signer, s, ctx),
-    now: () => Date.now(),
-    newJobId: randomJobId,
-  }, store, key);
-  await requesterRelay(page, key, {
-    ready: (_id, ext, remote) => void (remote?.role === 'provider' && client.addProvider(remote.payment_pk, ext)),
-    closed: (_id, ext) => void (ext && client.wireClosed(ext)),
-  });
-  await joinServiceSwarm(page, server, 'requester', key);
+  const { client, payees } = await swarmRequester(page, server, ledger, signer, store);
   await expect.poll(() => client.providers().includes(provider_key), { timeout: 30_000 }).toBe(true);
   const terms = { chunk_size: CHUNK, max_price_units_per_kib: 2n, cap_units: 10n ** 9n, max_bytes: CHUNK * MAX_CHUNKS, day_cap_units: 10n ** 9n, day_spent_units: 0n };
 

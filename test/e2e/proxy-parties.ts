@@ -2,10 +2,12 @@
 // a requester key funded on the real ledger through the airdrop (its proof of work solved in the test process), and
 // a requester's relay page whose sp_proxy extensions run in the test process.
 import type { Page } from '@playwright/test';
-import { attachRelay } from '../../src/cli/proxy-relay-node.ts';
-import { createNobleSigner, toPublicKeyHex, type PublicKeyHex } from '../../src/protocol/ed25519.ts';
+import { attachRelay, joinServiceSwarm } from '../../src/cli/proxy-relay-node.ts';
+import { createNobleSigner, toPublicKeyHex, type PublicKeyHex, type Signer } from '../../src/protocol/ed25519.ts';
+import { signPaymentState, type ChannelId } from '../../src/protocol/payment-state.ts';
 import { solvePowChunk } from '../../src/protocol/pow.ts';
 import type { JobId, ProviderLimits } from '../../src/services/proxy/job-request.ts';
+import { RequesterClient, type ProxyJobStore } from '../../src/services/proxy/requester-client.ts';
 import type { ProxyTransport } from '../../src/services/proxy/provider-host.ts';
 import { proxyExtension, type ProxyExtension, type ProxyHello } from '../../src/services/proxy/proxy-extension.ts';
 import type { LedgerClient } from '../../src/wallet/ledger-client.ts';
@@ -62,4 +64,29 @@ export async function requesterRelay(page: Page, key: PublicKeyHex, on: {
     closed: (id) => on.closed(id, exts.get(id)),
   });
   return transport;
+}
+
+/**
+ * A requester in the test process: its RequesterClient (channels opened on the real ledger, `payees` records who
+ * each pays) on a relay page that joined the proxy service swarm and adds every provider that says hello.
+ */
+export async function swarmRequester(page: Page, server: string, ledger: LedgerClient, signer: Signer, store: ProxyJobStore) {
+  const key = toPublicKeyHex(signer.publicKey);
+  const payees = new Map<ChannelId, PublicKeyHex>();
+  const client = new RequesterClient({
+    openChannel: async (payee, escrow_units, timeout_ms, ctx) => {
+      const ch = await ledger.openChannel(signer, { payee, escrow_units, timeout_ms, context: ctx });
+      payees.set(ch.channel_id, payee);
+      return { channel_id: ch.channel_id, escrow_units: ch.escrow_units, expires_at_ms: ch.expires_at_ms };
+    },
+    sign: (s, ctx) => signPaymentState(signer, s, ctx),
+    now: () => Date.now(),
+    newJobId: randomJobId,
+  }, store, key);
+  await requesterRelay(page, key, {
+    ready: (_id, ext, remote) => void (remote?.role === 'provider' && client.addProvider(remote.payment_pk, ext)),
+    closed: (_id, ext) => void (ext && client.wireClosed(ext)),
+  });
+  await joinServiceSwarm(page, server, 'requester', key);
+  return { client, payees };
 }

@@ -17,12 +17,12 @@ import { fromJSON, toJSON } from '../../src/services/proxy/chunk-record.ts';
 import type { JobId } from '../../src/services/proxy/job-request.ts';
 import type { ProxyExtension } from '../../src/services/proxy/proxy-extension.ts';
 import type { ProxyTransport } from '../../src/services/proxy/provider-host.ts';
-import { RequesterClient, type ProxyJobStore, type StoredJob } from '../../src/services/proxy/requester-client.ts';
+import type { ProxyJobStore, StoredJob } from '../../src/services/proxy/requester-client.ts';
 import { RequesterShell } from '../../src/services/proxy/requester-shell.ts';
 import type { RequesterEffect, RequesterState } from '../../src/services/proxy/requester-session.ts';
 import { LedgerClient } from '../../src/wallet/ledger-client.ts';
 import { startOrigin } from '../services/proxy/origin.ts';
-import { CHUNK, content, fundedSigner, LIMITS, newSigner, randomJobId, requesterRelay } from './proxy-parties.ts';
+import { CHUNK, content, fundedSigner, LIMITS, newSigner, randomJobId, requesterRelay, swarmRequester } from './proxy-parties.ts';
 
 test('a file fetched through the terminal provider survives a cut link, a reload and an ETag change; paid = received', async ({ browser }) => {
   test.setTimeout(90_000);
@@ -237,28 +237,13 @@ test('two terminal providers serve disjoint chunks of one file at once; each is 
   const ledger = new LedgerClient({ baseUrl: `${server}/ledger` });
   const common = { server, limits: LIMITS, test_allow: [origin.allow_entry], browser };
   const providers = await Promise.all([0, 1].map(() => startProxyProvider({ ...common, signer: newSigner() })));
-  const { signer, key } = await fundedSigner(ledger);
+  const { signer } = await fundedSigner(ledger);
   const context = await browser.newContext();
   const page = await context.newPage();
   const out = new Uint8Array(file.length);
-  const payees = new Map<ChannelId, PublicKeyHex>();
   let saved: StoredJob | null = null;
   const store: ProxyJobStore = { load: async () => saved, save: async (_u, j) => void (saved = j), writeChunk: async (_u, _i, offset, bytes) => void out.set(bytes, offset) };
-  const client = new RequesterClient({
-    openChannel: async (payee, escrow_units, timeout_ms, ctx) => {
-      const ch = await ledger.openChannel(signer, { payee, escrow_units, timeout_ms, context: ctx });
-      payees.set(ch.channel_id, payee);
-      return { channel_id: ch.channel_id, escrow_units: ch.escrow_units, expires_at_ms: ch.expires_at_ms };
-    },
-    sign: (s, ctx) => signPaymentState(signer, s, ctx),
-    now: () => Date.now(),
-    newJobId: randomJobId,
-  }, store, key);
-  await requesterRelay(page, key, {
-    ready: (_id, ext, remote) => void (remote?.role === 'provider' && client.addProvider(remote.payment_pk, ext)),
-    closed: (_id, ext) => void (ext && client.wireClosed(ext)),
-  });
-  await joinServiceSwarm(page, server, 'requester', key);
+  const { client, payees } = await swarmRequester(page, server, ledger, signer, store);
   const keys = providers.map((p) => p.public_key);
   await expect.poll(() => keys.every((k) => client.providers().includes(k)), { timeout: 30_000 }).toBe(true);
   const seen: Array<{ p: PublicKeyHex; fx: RequesterEffect }> = [];
