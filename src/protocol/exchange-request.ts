@@ -1,7 +1,7 @@
 // The canonical bytes a ledger account signs to withdraw BTT to a TRON address through the exchange. Same scheme as
 // every other ledger request (ledger-request.ts): domain || ledger id || kind tag || signer || nonce || fields.
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { bytesToHex, concatBytes, hexToBytes } from '@noble/hashes/utils.js';
 import { isPublicKeyHex, type PublicKeyHex, type Signer } from './ed25519.ts';
 import { LEDGER_REQUEST_DOMAIN, MAX_REQUEST_NONCE } from './ledger-request.ts';
 import { MAX_AMOUNT_UNITS, type Units } from './money.ts';
@@ -40,20 +40,10 @@ export function isTronHexAddress(text: unknown): text is string {
   return typeof text === 'string' && /^41[0-9a-f]{40}$/.test(text);
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 /** domain || ledger id (32) || 5 || account (32) || nonce (u64 BE) || to address (21) || amount_units (u64 BE) */
 export function encodeWithdrawRequest(ledger_id: PublicKeyHex, request: WithdrawRequest): Uint8Array {
   if (!isTronHexAddress(request.to_address_hex)) throw new TypeError('to_address_hex: expected 41 followed by 40 lowercase hex characters');
-  return concat([
+  return concatBytes(
     encoder.encode(LEDGER_REQUEST_DOMAIN),
     key(ledger_id, 'ledger_id'),
     Uint8Array.of(WITHDRAW_KIND_TAG),
@@ -61,7 +51,7 @@ export function encodeWithdrawRequest(ledger_id: PublicKeyHex, request: Withdraw
     u64(request.nonce, MAX_REQUEST_NONCE, 'nonce'),
     hexToBytes(request.to_address_hex),
     u64(request.amount_units, MAX_AMOUNT_UNITS, 'amount_units'),
-  ]);
+  );
 }
 
 export async function signWithdrawRequest(signer: Signer, ledger_id: PublicKeyHex, request: WithdrawRequest): Promise<Uint8Array> {
@@ -71,13 +61,13 @@ export async function signWithdrawRequest(signer: Signer, ledger_id: PublicKeyHe
 
 /** A withdrawal's id (its hold on the ledger) follows from the account and nonce, known before it is sent. */
 export function withdrawalIdFor(account: PublicKeyHex, nonce: bigint): ChannelId {
-  return channelIdFromBytes(sha256(concat([encoder.encode(WITHDRAWAL_ID_DOMAIN), key(account, 'account'), u64(nonce, MAX_REQUEST_NONCE, 'nonce')])));
+  return channelIdFromBytes(sha256(concatBytes(encoder.encode(WITHDRAWAL_ID_DOMAIN), key(account, 'account'), u64(nonce, MAX_REQUEST_NONCE, 'nonce'))));
 }
 
 /** The ledger's record of a deposit: one per TRON transaction id, so a second credit finds it and is refused. */
 export function depositRecordIdFor(tx_id: string): ChannelId {
   if (!/^[0-9a-f]{64}$/.test(tx_id)) throw new TypeError('tx_id: expected 64 lowercase hex characters');
-  return channelIdFromBytes(sha256(concat([encoder.encode('seedpay/deposit-id/v1'), hexToBytes(tx_id)])));
+  return channelIdFromBytes(sha256(concatBytes(encoder.encode('seedpay/deposit-id/v1'), hexToBytes(tx_id))));
 }
 
 /** A deposit names the ledger account to credit in the TRON transaction's memo (raw_data.data), under the owner's signature. */

@@ -2,7 +2,7 @@
 // acceptance of the same terms, and the provider's answer to one epoch's challenge. Fixed-width binary bound to one
 // ledger, one kind and (for answers) one contract and epoch, so no signature can be replayed as another.
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { bytesToHex, concatBytes, hexToBytes } from '@noble/hashes/utils.js';
 import { isPublicKeyHex, type PublicKeyHex } from './ed25519.ts';
 import { MAX_REQUEST_NONCE } from './ledger-request.ts';
 import { MAX_AMOUNT_UNITS, type Units } from './money.ts';
@@ -53,16 +53,6 @@ function key(hex: PublicKeyHex, title: string): Uint8Array {
   return hexToBytes(hex);
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
 function head(ledger_id: PublicKeyHex, tag: number): Uint8Array[] {
   return [DOMAIN_BYTES, key(ledger_id, 'ledger_id'), Uint8Array.of(tag)];
 }
@@ -83,7 +73,7 @@ function termsBytes(t: StorageOpenTerms): Uint8Array[] {
  * ‖ retrieval price u64 ‖ epoch_ms u64 ‖ answer_window_ms u64 (all big-endian)
  */
 export function encodeStorageOpen(ledger_id: PublicKeyHex, terms: StorageOpenTerms, role: 'open' | 'accept'): Uint8Array {
-  return concat([...head(ledger_id, STORAGE_REQUEST_TAGS[role]), ...termsBytes(terms)]);
+  return concatBytes(...head(ledger_id, STORAGE_REQUEST_TAGS[role]), ...termsBytes(terms));
 }
 
 /**
@@ -104,12 +94,12 @@ export function encodeStorageAnswer(
   ledger_id: PublicKeyHex, contract_id: string, epoch: number, proofs: readonly LeafProof[], hash: Sha256 = nobleSha256,
 ): Uint8Array {
   if (!isPublicKeyHex(contract_id)) throw new TypeError('contract_id: expected 64 lowercase hex characters');
-  return concat([...head(ledger_id, STORAGE_REQUEST_TAGS.answer), hexToBytes(contract_id), int(epoch, 'epoch'), proofsDigest(proofs, hash)]);
+  return concatBytes(...head(ledger_id, STORAGE_REQUEST_TAGS.answer), hexToBytes(contract_id), int(epoch, 'epoch'), proofsDigest(proofs, hash));
 }
 
 /** A contract's id: SHA-256(domain ‖ requester ‖ nonce u64), known to both parties before the open. */
 export function storageContractIdFor(requester: PublicKeyHex, nonce: bigint): string {
-  return bytesToHex(sha256(concat([ID_DOMAIN_BYTES, key(requester, 'requester'), u64(nonce, MAX_REQUEST_NONCE, 'nonce')])));
+  return bytesToHex(sha256(concatBytes(ID_DOMAIN_BYTES, key(requester, 'requester'), u64(nonce, MAX_REQUEST_NONCE, 'nonce'))));
 }
 
 export function isStorageContractId(value: unknown): value is string {

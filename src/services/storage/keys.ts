@@ -1,8 +1,9 @@
 // Paid storage's keys: a per-file key and a per-replica key, both derived (HKDF-SHA-256, WebCrypto: the same in the
-// browser and Node) from the wallet's storage
-// secret, so a restore from the recovery phrase plus the contract list re-derives every key with nothing else kept.
-// The file key can be handed to a small group to share one file; each replica has its own key so that providers
-// holding replicas of one file hold unrelated bytes and cannot pool one copy to answer for all.
+// browser and Node) from the wallet's storage secret, so a restore from the recovery phrase plus the contract list
+// re-derives every key with nothing else kept. The file key can be handed to a small group to share one file; each
+// replica has its own key so that providers holding replicas of one file hold unrelated bytes and cannot pool one
+// copy to answer for all.
+import { concatBytes } from '@noble/hashes/utils.js';
 
 /** The wallet's storage secret (derived by the wallet from the phrase; this module only takes it). */
 export const STORAGE_SECRET_BYTES = 32;
@@ -30,16 +31,6 @@ export function assertReplicaIndex(replica_index: number): void {
   }
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
 async function hkdf(ikm: Uint8Array, info: Uint8Array): Promise<Uint8Array> {
   const key = await globalThis.crypto.subtle.importKey('raw', new Uint8Array(ikm), 'HKDF', false, ['deriveBits']);
   const bits = await globalThis.crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: SALT, info: new Uint8Array(info) }, key, KEY_BYTES * 8);
@@ -50,7 +41,7 @@ async function hkdf(ikm: Uint8Array, info: Uint8Array): Promise<Uint8Array> {
 export async function deriveFileKey(storage_secret: Uint8Array, file_id: Uint8Array): Promise<Uint8Array> {
   assertBytes(storage_secret, STORAGE_SECRET_BYTES, 'storage secret');
   assertBytes(file_id, FILE_ID_BYTES, 'file id');
-  return hkdf(storage_secret, concat(FILE_INFO, file_id));
+  return hkdf(storage_secret, concatBytes(FILE_INFO, file_id));
 }
 
 /** A replica's key: HKDF(ikm = file key, same salt, info = 'replica-key' ‖ file id ‖ replica index u32 BE). */
@@ -60,5 +51,5 @@ export async function deriveReplicaKey(file_key: Uint8Array, file_id: Uint8Array
   assertReplicaIndex(replica_index);
   const index = new Uint8Array(4);
   new DataView(index.buffer).setUint32(0, replica_index);
-  return hkdf(file_key, concat(REPLICA_INFO, file_id, index));
+  return hkdf(file_key, concatBytes(REPLICA_INFO, file_id, index));
 }
