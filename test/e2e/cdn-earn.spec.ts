@@ -2,8 +2,8 @@
 // CDN link (`npm run cdn`) has a web seed and no seeding peer. A Speed requester starts; an earn-mode provider
 // (`npm run seed -- --earn`, the Node peer) sees the demand on the board, joins, fetches and serves it at
 // a price, the first requester buying part of the file from it. A second requester then finishes far sooner than a
-// control that uses only the web seed, and the provider's ledger balance rises. Hashes match. (The issue's "origin
-// stopped" step is not here yet: see docs/cdn-links.md §4.)
+// control that uses only the web seed, and the provider's ledger balance rises. Hashes match. (Four more requesters
+// and the origin stopped: cdn-origin.spec.ts.)
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
