@@ -3,7 +3,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, hexToBytes } from '@noble/hashes/utils.js';
 import { isPublicKeyHex, type PublicKeyHex, type Signer } from './ed25519.ts';
-import { LEDGER_REQUEST_DOMAIN, MAX_REQUEST_NONCE } from './ledger-request.ts';
+import { key, LEDGER_REQUEST_DOMAIN, MAX_REQUEST_NONCE, u64 } from './ledger-request.ts';
 import { MAX_AMOUNT_UNITS, type Units } from './money.ts';
 import { channelIdFromBytes, type ChannelId } from './payment-state.ts';
 
@@ -22,18 +22,6 @@ export interface WithdrawRequest {
   readonly to_address_hex: string;
   readonly amount_units: Units;
   readonly nonce: bigint;
-}
-
-function u64(value: bigint, max: bigint, title: string): Uint8Array {
-  if (typeof value !== 'bigint' || value < 0n || value > max) throw new RangeError(`${title}: out of range`);
-  const out = new Uint8Array(8);
-  new DataView(out.buffer).setBigUint64(0, value, false);
-  return out;
-}
-
-function key(hex: PublicKeyHex, title: string): Uint8Array {
-  if (!isPublicKeyHex(hex)) throw new TypeError(`${title}: expected 64 lowercase hex characters`);
-  return hexToBytes(hex);
 }
 
 export function isTronHexAddress(text: unknown): text is string {

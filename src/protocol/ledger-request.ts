@@ -75,7 +75,8 @@ export function requestSigner(request: LedgerRequest): PublicKeyHex {
   }
 }
 
-function u64(value: bigint, max: bigint, title: string): Uint8Array {
+/** A bounded bigint as 8 big-endian bytes (every signed request's integers; also the storage and exchange requests). */
+export function u64(value: bigint, max: bigint, title: string): Uint8Array {
   if (typeof value !== 'bigint' || value < 0n || value > max) throw new RangeError(`${title}: out of range`);
   const out = new Uint8Array(8);
   new DataView(out.buffer).setBigUint64(0, value, false);
@@ -87,7 +88,8 @@ function sessionContextBytes(context: SessionContext): Uint8Array {
   return hexToBytes(context);
 }
 
-function key(hex: PublicKeyHex, title: string): Uint8Array {
+/** A public key's 32 bytes, refusing anything but 64 lowercase hex characters. */
+export function key(hex: PublicKeyHex, title: string): Uint8Array {
   if (!isPublicKeyHex(hex)) throw new TypeError(`${title}: expected 64 lowercase hex characters`);
   return hexToBytes(hex);
 }

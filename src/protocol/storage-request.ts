@@ -4,7 +4,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, hexToBytes } from '@noble/hashes/utils.js';
 import { isPublicKeyHex, type PublicKeyHex } from './ed25519.ts';
-import { MAX_REQUEST_NONCE } from './ledger-request.ts';
+import { key, MAX_REQUEST_NONCE, u64 } from './ledger-request.ts';
 import { MAX_AMOUNT_UNITS, type Units } from './money.ts';
 import { HASH_BYTES, encodeProof, nobleSha256, type LeafProof, type Sha256 } from './storage-merkle.ts';
 
@@ -36,21 +36,9 @@ export interface StorageOpenTerms {
   readonly answer_window_ms: number;
 }
 
-function u64(value: bigint, max: bigint, title: string): Uint8Array {
-  if (typeof value !== 'bigint' || value < 0n || value > max) throw new RangeError(`${title}: out of range`);
-  const out = new Uint8Array(8);
-  new DataView(out.buffer).setBigUint64(0, value);
-  return out;
-}
-
 function int(value: number, title: string): Uint8Array {
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${title}: expected a non-negative safe integer`);
   return u64(BigInt(value), BigInt(Number.MAX_SAFE_INTEGER), title);
-}
-
-function key(hex: PublicKeyHex, title: string): Uint8Array {
-  if (!isPublicKeyHex(hex)) throw new TypeError(`${title}: expected 64 lowercase hex characters`);
-  return hexToBytes(hex);
 }
 
 function head(ledger_id: PublicKeyHex, tag: number): Uint8Array[] {
