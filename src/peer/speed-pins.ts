@@ -99,14 +99,10 @@ export class PiecePins {
   }
 
   #installWebSeed(wire: Wire): void {
-    const request = wire.request.bind(wire);
-    wire.request = (index, offset, length, callback) =>
-      request(index, offset, length, (error, block) => {
-        if (error && this.#owner.get(index) === wire) this.release(index);
-        callback(error, block);
-      });
     pinRequests(wire, (index) => this.#webSeedAllowed(wire, index), (index) => {
       if (!this.#owner.has(index)) this.#pin(index, wire);
+    }, (index) => {
+      if (this.#owner.get(index) === wire) this.release(index);
     });
     this.#webSeeds.set(wire, this.#now());
     // The origin unchokes on our first `interested` only, and webtorrent says it only while the filter shows it a

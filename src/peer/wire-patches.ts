@@ -46,12 +46,14 @@ export function wrapPiece(wire: Wire, offer: (send: PieceFn) => PieceFn): () => 
  * requester's pins (speed-pins.ts) record each request and show the picker a filtered bitfield, so a piece is
  * fetched from one provider only and a paid provider gets one piece at a time. bittorrent-protocol replaces
  * `peerPieces` on bitfield and have-all messages, so the property itself is redefined to wrap whatever it sets.
+ * `failed` hears of a request that ended in an error (a web seed's HTTP error), before webtorrent does.
  * Returns the peer's own, unfiltered bitfield (what it really holds).
  */
 export function pinRequests(
   wire: Wire,
   allowed: (index: number) => boolean,
   requested: (index: number, length: number) => void,
+  failed?: (index: number) => void,
 ): () => BitFieldLike {
   const view = (field: BitFieldLike): BitFieldLike =>
     new Proxy(field, {
@@ -74,7 +76,11 @@ export function pinRequests(
   const request: RequestFn = wire.request.bind(wire);
   wire.request = (index, offset, length, callback) => {
     requested(index, length);
-    request(index, offset, length, callback);
+    if (!failed) return request(index, offset, length, callback);
+    request(index, offset, length, (error, block) => {
+      if (error) failed(index);
+      callback(error, block);
+    });
   };
   return () => inner;
 }
