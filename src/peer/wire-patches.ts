@@ -55,14 +55,17 @@ export function pinRequests(
   requested: (index: number, length: number) => void,
   failed?: (index: number) => void,
 ): () => BitFieldLike {
-  const view = (field: BitFieldLike): BitFieldLike =>
-    new Proxy(field, {
+  const view = (field: BitFieldLike): BitFieldLike => {
+    // One filtered `get` per bitfield: the picker reads it for every piece of every wire on each update.
+    const get = (index: number) => field.get(index) && allowed(index);
+    return new Proxy(field, {
       get: (target, prop) => {
-        if (prop === 'get') return (index: number) => target.get(index) && allowed(index);
+        if (prop === 'get') return get;
         const value = Reflect.get(target, prop, target) as unknown;
         return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
       },
     });
+  };
   let inner = wire.peerPieces;
   let outer = view(inner);
   Object.defineProperty(wire, 'peerPieces', {
