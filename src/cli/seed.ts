@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { NodePeer } from '../node-peer/node-peer.ts';
 import type { AcceptPolicy } from '../protocol/earn-plan.ts';
+import { UNLIMITED_UPLOAD_BYTES_PER_S } from '../services/earn/earn-loop.ts';
 import { EarnLoop, type EarnPeer } from './earn.ts';
 import { PEER_ENV_USAGE, PEER_FLAGS, PEER_FLAGS_USAGE, peerOptions, type PeerOptions } from './peer-options.ts';
 import { mib, printTorrent, runMain, runUntilStopped, seedPath, startPeer, type RunOptions } from './peer-run.ts';
@@ -35,9 +36,6 @@ earn mode (docs/cdn-links.md): serve what the demand board shows is wanted, with
   --accept-info-hash <hex>   and/or only these torrents (repeatable)
   --poll <s>          seconds between board reads (default 10)
 ${PEER_ENV_USAGE}`;
-
-/** Upload rate the earn planner assumes without --upload-limit, bytes/s: above what a peer uploads here. */
-const UNLIMITED_UPLOAD_BYTES_PER_S = 100 * 1024 * 1024;
 
 export interface SeedOptions extends PeerOptions {
   name: string | null;
