@@ -12,6 +12,7 @@ export const BOUNDARY_CODES = [
   'challenge_expired',
   'invalid_pow',
   'rate_limited',
+  'too_many_bad_answers',
   'not_found',
   'overloaded',
   'internal',
@@ -31,6 +32,7 @@ const STATUS: Record<ErrorCode, ErrorStatus> = {
   challenge_expired: 409,
   invalid_pow: 400,
   rate_limited: 429,
+  too_many_bad_answers: 429,
   not_found: 404,
   overloaded: 503,
   internal: 500,
@@ -102,6 +104,7 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
   wrong_index: "the proofs do not follow the challenge's leaf indexes",
   bad_proof: "a proof does not verify against the contract's root",
   nothing_due: 'nothing is due on this contract now',
+  too_many_bad_answers: 'too many refused answers to this challenge; wait for the next one',
 };
 
 export function statusOf(code: ErrorCode): ErrorStatus {

@@ -10,9 +10,11 @@ import { LedgerOverloadedError, type LedgerEngine, type Outcome } from './engine
 import { ApiError } from './errors.ts';
 import type { Command } from './ledger.ts';
 import type { LedgerKey } from './ledger-key.ts';
+import { BadAnswerLimit } from './storage-answer-limit.ts';
 import { contractState, contractView, type ContractRow } from './storage-rows.ts';
 import { nodeSha256 } from './storage-step.ts';
 import { MAX_ANSWER_BODY_BYTES, MAX_PROOF_WIRE_BYTES, parseStorageAnswer, parseStorageOpen } from './storage-requests.ts';
+import { intQuery, publicKeyField } from './requests.ts';
 import { MAX_PAGE_ROWS, type Store } from './store.ts';
 import type { AsyncVerifier } from './verify-pool.ts';
 import { entryView } from './views.ts';
@@ -26,6 +28,8 @@ export const DEFAULT_STORAGE_TICK_MS = 1_000;
 /** Contracts cranked per pass, and passes per tick (a restart after a long outage catches up a few epochs a tick). */
 export const TICK_BATCH_CONTRACTS = 256;
 export const MAX_TICK_PASSES = 8;
+/** Contracts per page of GET /storage/contracts?party= when the client names no limit. */
+export const DEFAULT_CONTRACT_PAGE_ROWS = 100;
 const BEACON_DOMAIN = new TextEncoder().encode('seedpay/storage-beacon-secret/v1');
 
 export interface StorageOptions {
@@ -48,6 +52,7 @@ export class StorageApi {
   readonly #d: StorageApiDeps;
   readonly min_epoch_ms: number;
   #ticking: Promise<number> | null = null;
+  readonly #badAnswers = new BadAnswerLimit();
 
   constructor(deps: StorageApiDeps) {
     this.#d = deps;
@@ -129,6 +134,19 @@ export class StorageApi {
     return row;
   }
 
+  /**
+   * A page of one party's contracts (requester or provider), by id after `after`, as stored: a due one is cranked
+   * when it is read alone or its challenge is. `next_after` is the id to continue from, or null on the last page.
+   */
+  async list(party: string | undefined, after: string | undefined, limit: string | undefined): Promise<Json> {
+    const key = publicKeyField(party, 'party');
+    if (after !== undefined && !isStorageContractId(after)) throw new ApiError('invalid_field', 'after: expected a contract id (64 lowercase hex characters)');
+    const rows = intQuery(limit, 'limit', DEFAULT_CONTRACT_PAGE_ROWS, MAX_PAGE_ROWS);
+    if (rows < 1) throw new ApiError('invalid_field', `limit: expected an integer from 1 to ${MAX_PAGE_ROWS}`);
+    const page = await this.#d.store.partyStorageContracts(key, after ?? '', rows);
+    return { party: key, contracts: page.map((row) => this.#view(row)), next_after: page.length === rows ? (page.at(-1)?.id ?? null) : null };
+  }
+
   async contract(id: string): Promise<Json> {
     return this.#view(await this.#fresh(id));
   }
@@ -152,6 +170,7 @@ export class StorageApi {
   async answer(id: string, body: Json): Promise<Json> {
     const parsed = parseStorageAnswer(body);
     const row = await this.#row(id);
+    this.#badAnswers.check(row.id, row.updated_seq);
     const message = encodeStorageAnswer(this.#d.key.ledger_id, row.id, parsed.epoch, parsed.proofs, nodeSha256);
     if (!(await this.#d.verifier.verify(parsed.signature, message, hexToBytes(row.provider)))) {
       throw new ApiError('invalid_signature', `the answer is not signed by the provider ${row.provider} for this contract and epoch`);
@@ -159,6 +178,9 @@ export class StorageApi {
     const outcome = await this.#commit({
       kind: 'storage_answer', contract_id: row.id, requester: row.requester, provider: row.provider, epoch: parsed.epoch,
       proofs: parsed.proofs, signature: parsed.signature_hex,
+    }).catch((error: unknown) => {
+      this.#badAnswers.record(row.id, row.updated_seq, error);
+      throw error;
     });
     return { entry: entryView(outcome.entry), contract: this.#view(outcome.contracts?.[0] as ContractRow) };
   }

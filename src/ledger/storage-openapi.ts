@@ -18,6 +18,21 @@ export const STORAGE_OPENAPI_PATHS = {
     },
   },
   '/storage/contracts': {
+    get: {
+      summary: "A party's contracts, as requester or provider, by id (as stored: reading one cranks it if due)",
+      parameters: [
+        { name: 'party', in: 'query', required: true, schema: hex64 },
+        { name: 'after', in: 'query', required: false, schema: hex64, description: 'continue after this contract id (next_after of the previous page)' },
+        { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+      ],
+      responses: {
+        200: {
+          description: 'ok',
+          ...json(object({ party: hex64, contracts: { type: 'array', items: ref('StorageContract') }, next_after: { type: ['string', 'null'], pattern: '^[0-9a-f]{64}$' } })),
+        },
+        ...errors,
+      },
+    },
     post: {
       summary: "Open a storage contract signed by both parties: the requester's escrow (price × epochs) and the provider's collateral move in one entry",
       description: 'The contract id is sha256("seedpay/storage-contract-id/v1" || requester || nonce u64 BE). The requester signs the terms ' +
@@ -61,7 +76,8 @@ export const STORAGE_OPENAPI_PATHS = {
     post: {
       summary: "The provider's answer: one proof per challenged leaf, in the challenge's order; pays the epoch if every proof verifies before the deadline",
       description: 'Each proof is base64 of its wire form (storage-merkle.ts encodeProof). The provider signs tag 3 || contract id || epoch u64 || ' +
-        'proofsDigest(proofs) (encodeStorageAnswer). Stale or replayed answers get stale_answer, forged ones bad_proof, late ones late_answer.',
+        'proofsDigest(proofs) (encodeStorageAnswer). Stale or replayed answers get stale_answer, forged ones bad_proof, late ones late_answer. ' +
+        'After 8 refused answers to one challenge (bad_proof, wrong_proof_count, wrong_index) the next get 429 too_many_bad_answers until the next challenge.',
       parameters: id,
       requestBody: {
         required: true,

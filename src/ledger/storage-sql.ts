@@ -24,6 +24,8 @@ CREATE TABLE IF NOT EXISTS storage_contracts (
   CHECK (phase <> 'Ended' OR (escrow_units = 0 AND collateral_units = 0 AND due_at_ms IS NULL))
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS storage_contracts_due ON storage_contracts (due_at_ms) WHERE phase <> 'Ended';
+CREATE INDEX IF NOT EXISTS storage_contracts_requester ON storage_contracts (requester, id);
+CREATE INDEX IF NOT EXISTS storage_contracts_provider ON storage_contracts (provider, id);
 `;
 
 export const POSTGRES_STORAGE_SCHEMA = `
@@ -43,6 +45,8 @@ CREATE TABLE IF NOT EXISTS storage_contracts (
   CHECK (phase <> 'Ended' OR (escrow_units = 0 AND collateral_units = 0 AND due_at_ms IS NULL))
 );
 CREATE INDEX IF NOT EXISTS storage_contracts_due ON storage_contracts (due_at_ms) WHERE phase <> 'Ended';
+CREATE INDEX IF NOT EXISTS storage_contracts_requester ON storage_contracts (requester, id);
+CREATE INDEX IF NOT EXISTS storage_contracts_provider ON storage_contracts (provider, id);
 `;
 
 /** Value held by live contracts: part of every account's escrow, so the audit adds it to the open channels'. */
@@ -51,6 +55,10 @@ export const CONTRACTS_HELD_SQL = "SELECT coalesce(sum(escrow_units + collateral
 export const SQLITE_STORAGE_SQL = {
   contract: 'SELECT * FROM storage_contracts WHERE id = ?',
   page: 'SELECT * FROM storage_contracts WHERE id > ? ORDER BY id LIMIT ?',
+  /** A party's contracts (as requester or provider) by id, each side through its own index. */
+  party: `SELECT * FROM (SELECT * FROM storage_contracts WHERE requester = @party AND id > @after ORDER BY id LIMIT @limit)
+    UNION SELECT * FROM (SELECT * FROM storage_contracts WHERE provider = @party AND id > @after ORDER BY id LIMIT @limit)
+    ORDER BY id LIMIT @limit`,
   due: "SELECT * FROM storage_contracts WHERE phase <> 'Ended' AND due_at_ms <= ? ORDER BY due_at_ms LIMIT ?",
   put: `INSERT INTO storage_contracts (${COLUMNS}) VALUES (@id, @requester, @provider, @phase, @due_at_ms, @escrow_units,
     @collateral_units, @retrieval_price_units, @state_json, @last_effects, @open_seq, @updated_seq)
@@ -61,6 +69,9 @@ export const POSTGRES_STORAGE_SQL = {
   contract: 'SELECT * FROM storage_contracts WHERE id = $1',
   load: 'SELECT * FROM storage_contracts WHERE id = ANY($1::text[]) FOR UPDATE',
   page: 'SELECT * FROM storage_contracts WHERE id > $1 ORDER BY id LIMIT $2',
+  party: `(SELECT * FROM storage_contracts WHERE requester = $1 AND id > $2 ORDER BY id LIMIT $3)
+    UNION (SELECT * FROM storage_contracts WHERE provider = $1 AND id > $2 ORDER BY id LIMIT $3)
+    ORDER BY id LIMIT $3`,
   due: "SELECT * FROM storage_contracts WHERE phase <> 'Ended' AND due_at_ms <= $1 ORDER BY due_at_ms LIMIT $2",
   /** $1: JSON array of rows with 64-bit numbers as text. */
   put: `INSERT INTO storage_contracts (${COLUMNS})

@@ -96,6 +96,10 @@ export class PostgresReads implements StoreReader {
     return (await this.#rows(POSTGRES_STORAGE_SQL.page, [after_id, limit])).map(toContract);
   }
 
+  async partyStorageContracts(party: PublicKeyHex, after_id: string, limit: number): Promise<ContractRow[]> {
+    return (await this.#rows(POSTGRES_STORAGE_SQL.party, [party, after_id, limit])).map(toContract);
+  }
+
   async dueStorageContracts(now_ms: number, limit: number): Promise<ContractRow[]> {
     return (await this.#rows(POSTGRES_STORAGE_SQL.due, [now_ms, limit])).map(toContract);
   }

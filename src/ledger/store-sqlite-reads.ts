@@ -111,6 +111,7 @@ export class SqliteReads implements StoreReader {
       contract: p(SQLITE_STORAGE_SQL.contract),
       contractsPage: p(SQLITE_STORAGE_SQL.page),
       dueContracts: p(SQLITE_STORAGE_SQL.due),
+      partyContracts: p(SQLITE_STORAGE_SQL.party),
     };
   }
 
@@ -183,6 +184,10 @@ export class SqliteReads implements StoreReader {
 
   async storageContractsPage(after_id: string, limit: number): Promise<ContractRow[]> {
     return (this.#s.contractsPage.all(after_id, limit) as Raw[]).map(toContract);
+  }
+
+  async partyStorageContracts(party: PublicKeyHex, after_id: string, limit: number): Promise<ContractRow[]> {
+    return (this.#s.partyContracts.all({ party, after: after_id, limit }) as Raw[]).map(toContract);
   }
 
   async dueStorageContracts(now_ms: number, limit: number): Promise<ContractRow[]> {

@@ -129,6 +129,8 @@ export interface StoreReader {
   /** Paid storage (storage-sql.ts): one contract, a page by id, and live contracts due at `now_ms`, soonest first. */
   storageContract(id: string): Promise<ContractRow | null>;
   storageContractsPage(after_id: string, limit: number): Promise<ContractRow[]>;
+  /** A page of one party's contracts (as requester or provider), by id after `after_id`. */
+  partyStorageContracts(party: PublicKeyHex, after_id: string, limit: number): Promise<ContractRow[]>;
   dueStorageContracts(now_ms: number, limit: number): Promise<ContractRow[]>;
 }
 

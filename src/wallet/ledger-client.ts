@@ -97,6 +97,27 @@ function toChannel(j: Json): Channel {
   };
 }
 
+/** One JSON call to the ledger: the parsed body, or a LedgerApiError with the ledger's code (storage-client.ts shares it). */
+export async function callLedger(
+  fetch: (input: string, init?: RequestInit) => Promise<Response>, url: string, method: 'GET' | 'POST', body?: Json,
+): Promise<Json> {
+  const init: RequestInit = { method, headers: { accept: 'application/json' } };
+  if (body) {
+    init.body = JSON.stringify(body);
+    init.headers = { accept: 'application/json', 'content-type': 'application/json' };
+  }
+  const response = await fetch(url, init);
+  const text = await response.text();
+  let json: Json;
+  try {
+    json = JSON.parse(text) as Json;
+  } catch {
+    throw new LedgerApiError(response.status, 'malformed_response', `ledger answered ${response.status} with non-JSON`);
+  }
+  if (!response.ok) throw new LedgerApiError(response.status, String(json.error ?? 'unknown'), String(json.message ?? ''));
+  return json;
+}
+
 /** Clock-seeded counter: strictly increasing within the client, and larger than any nonce an earlier run used. */
 export function clockNonceSource(now: () => number = Date.now): () => bigint {
   let last = 0n;
@@ -120,22 +141,8 @@ export class LedgerClient {
     this.#ledgerId = options.ledgerId ? Promise.resolve(options.ledgerId) : null;
   }
 
-  async #call(method: 'GET' | 'POST', path: string, body?: Json): Promise<Json> {
-    const init: RequestInit = { method, headers: { accept: 'application/json' } };
-    if (body) {
-      init.body = JSON.stringify(body);
-      init.headers = { accept: 'application/json', 'content-type': 'application/json' };
-    }
-    const response = await this.#fetch(`${this.#base}${path}`, init);
-    const text = await response.text();
-    let json: Json;
-    try {
-      json = JSON.parse(text) as Json;
-    } catch {
-      throw new LedgerApiError(response.status, 'malformed_response', `ledger answered ${response.status} with non-JSON`);
-    }
-    if (!response.ok) throw new LedgerApiError(response.status, String(json.error ?? 'unknown'), String(json.message ?? ''));
-    return json;
+  #call(method: 'GET' | 'POST', path: string, body?: Json): Promise<Json> {
+    return callLedger(this.#fetch, `${this.#base}${path}`, method, body);
   }
 
   ledgerId(): Promise<PublicKeyHex> {

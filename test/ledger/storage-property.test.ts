@@ -5,6 +5,7 @@
 // never paid, an honest answer to an open challenge is always paid; at the end every contract has settled every epoch.
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MAX_BAD_ANSWERS_PER_CHALLENGE } from '../../src/ledger/storage-answer-limit.ts';
 import { createFixture, type Fixture, type StoreKind } from './helpers/ledger.ts';
 import { startPg } from './helpers/pg.ts';
 import { balances, EPOCH_MS, openContract, randomReplica, STORAGE_TEST_OPTIONS, StoringProvider, type Party } from './helpers/storage.ts';
@@ -56,6 +57,8 @@ async function run(kind: StoreKind, ops: Op[]): Promise<void> {
     const total = await held();
     const contracts: Live[] = [];
     const settled = new Set<string>();
+    // The ledger's bad-answer limit, modelled: refusals counted per contract while its row stays at one updated_seq.
+    const bad = new Map<string, { seq: number; count: number }>();
     let nonce = 10n;
     let seen = ((await f.request('GET', '/info')).json.journal_head as { seq: number }).seq;
     let paidNow: Array<{ id: string; epoch: number }> = [];
@@ -109,6 +112,7 @@ async function run(kind: StoreKind, ops: Op[]): Promise<void> {
           await f.service.close();
           f.clock.now_ms += o.down_ms;
           await f.restart(STORAGE_TEST_OPTIONS);
+          bad.clear();
           count('restart');
           break;
         case 'answer': {
@@ -131,7 +135,16 @@ async function run(kind: StoreKind, ops: Op[]): Promise<void> {
           if (o.mode === 'other_contract') id = contracts.find((x) => x.id !== c.id)?.id ?? c.id;
           // For another contract: signed for it, so only the proofs are wrong there (its leaves, its root, its epoch).
           const body = await c.provider.answerBody(f, id, epoch, proofs);
+          const seq = (await f.request('GET', `/storage/contracts/${id}`)).json.updated_seq as number;
+          const seen = bad.get(id)?.seq === seq ? (bad.get(id)?.count ?? 0) : 0;
           const reply = await f.request('POST', `/storage/contracts/${id}/answers`, body);
+          if (seen >= MAX_BAD_ANSWERS_PER_CHALLENGE) {
+            expect(reply.json.error).toBe('too_many_bad_answers');
+            count('answer_limited');
+            break;
+          }
+          expect(reply.json.error).not.toBe('too_many_bad_answers');
+          if (['bad_proof', 'wrong_proof_count', 'wrong_index'].includes(String(reply.json.error))) bad.set(id, { seq, count: seen + 1 });
           const honest = o.mode === 'honest' && id === c.id && c.provider.proofs(indexes).every((p) => !c.provider.lost.has(p.index));
           if (honest) expect(reply.status, `an honest answer in time was refused: ${JSON.stringify(reply.json)}`).toBe(200);
           if (o.mode !== 'honest' && id !== c.id) expect(reply.status).not.toBe(200);
