@@ -128,8 +128,9 @@ export class StorageApi {
     let row = await this.#row(id);
     for (let pass = 0; pass < MAX_TICK_PASSES && row.due_at_ms !== null && row.due_at_ms <= Math.floor(this.#d.now()); pass++) {
       const outcome = await this.#crank(row);
-      if (outcome.code !== 'ok') break;
+      // A refused crank usually means the epoch timer (or another reader) cranked it first: read what it wrote.
       row = (await this.#d.store.storageContract(id)) ?? row;
+      if (outcome.code !== 'ok') break;
     }
     return row;
   }
