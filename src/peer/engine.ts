@@ -1,9 +1,9 @@
 // The peer: one WebTorrent client, its torrents with their stores and persisted records, and (in the browser
 // worker) the relay ports the UI hands over per datachannel. Where it runs is its PeerPlatform (platform.ts): the
 // worker's, or a Node process's. Speed (bids, auction, payments) hooks in per torrent through speed-torrent.ts.
+import { seedPieceLength } from '../protocol/cdn-torrent.ts';
 import { MAX_TORRENTS, type PeerStore, type TorrentRecord } from './persist.ts';
 import type { PeerPlatform } from './platform.ts';
-
 export { MAX_TORRENTS } from './persist.ts';
 export type { ManagedTorrent, TorrentHooks } from './torrent-view.ts';
 import { attachRelay } from './relay-attach.ts';
@@ -113,15 +113,16 @@ export class PeerEngine {
     return this.#track(torrent, speed, Date.now(), timeout_ms, null);
   }
 
-  /** Files picked in the browser, or (Node) a file or folder path, seeded in place. */
+  /** Files picked in the browser, or (Node) a file or folder path, seeded in place. Piece length: given, or by size. */
   async seed(files: File[] | string, name: string | null, speed: boolean, piece_length: number | null): Promise<TorrentInfo> {
     const client = this.#requireClient();
     if (this.#torrents.size >= MAX_TORRENTS) throw new RpcError('busy', `at most ${MAX_TORRENTS} torrents`);
+    const pieceLength = piece_length ?? (typeof files === 'string' ? null : seedPieceLength(files.reduce((sum, f) => sum + f.size, 0)));
     const options = this.#options(null, {
       announce: this.params.tracker_urls.slice(),
       createdBy: 'Seedpay',
       ...(name ? { name } : {}),
-      ...(piece_length ? { pieceLength: piece_length } : {}),
+      ...(pieceLength ? { pieceLength } : {}),
     });
     const torrent = client.seed(files, options);
     const seeded = new Promise<void>((resolve, reject) => {

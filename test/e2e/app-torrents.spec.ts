@@ -2,6 +2,7 @@
 // it over WebRTC (real tracker from the server); add a .torrent file; remove keeping or deleting data.
 import { createHash, randomBytes } from 'node:crypto';
 import { expect, test } from '@playwright/test';
+import { seedPieceLength } from '../../src/protocol/cdn-torrent.ts';
 import { plainPeer, readDownload, row, sha256, share } from './app-helpers.ts';
 import { APP_URL } from './wallet-helpers.ts';
 
@@ -21,6 +22,9 @@ test('share a file in one browser; another adds its .torrent file, downloads it 
   expect(magnet).toMatch(/^magnet:\?xt=urn:btih:[0-9a-f]{40}/);
   expect(torrent.subarray(0, 1).toString()).toBe('d');
   expect(torrent.includes(Buffer.from('4:info'))).toBe(true);
+  // Seedpay's piece length (256 KiB here), not webtorrent's 16 KiB for a file this small: one payment per piece.
+  expect(seedPieceLength(content.length)).toBe(256 * 1024);
+  expect(torrent.includes(Buffer.from(`12:piece lengthi${seedPieceLength(content.length)}e`))).toBe(true);
 
   const leecher = await plainPeer(browser);
   await leecher.getByTestId('torrent-file-input').setInputFiles({ name: 'seedpay-e2e.torrent', mimeType: 'application/x-bittorrent', buffer: torrent });
