@@ -128,27 +128,35 @@ export function clockNonceSource(now: () => number = Date.now): () => bigint {
   };
 }
 
-export class LedgerClient {
+/** What every client of the ledger's HTTP API shares: its base URL, the fetch, and the ledger's id, read once. */
+export class LedgerEndpoint {
   readonly #base: string;
   readonly #fetch: (input: string, init?: RequestInit) => Promise<Response>;
-  readonly #nextNonce: () => bigint;
   #ledgerId: Promise<PublicKeyHex> | null;
 
-  constructor(options: LedgerClientOptions) {
+  constructor(options: Pick<LedgerClientOptions, 'baseUrl' | 'fetch' | 'ledgerId'>) {
     this.#base = options.baseUrl.replace(/\/+$/, '');
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    this.#nextNonce = options.nextNonce ?? clockNonceSource();
     this.#ledgerId = options.ledgerId ? Promise.resolve(options.ledgerId) : null;
   }
 
-  #call(method: 'GET' | 'POST', path: string, body?: Json): Promise<Json> {
+  protected call(method: 'GET' | 'POST', path: string, body?: Json): Promise<Json> {
     return callLedger(this.#fetch, `${this.#base}${path}`, method, body);
   }
 
   ledgerId(): Promise<PublicKeyHex> {
-    this.#ledgerId ??= this.#call('GET', '/info').then((info) => info.ledger_id as PublicKeyHex);
+    this.#ledgerId ??= this.call('GET', '/info').then((info) => info.ledger_id as PublicKeyHex);
     this.#ledgerId.catch(() => (this.#ledgerId = null));
     return this.#ledgerId;
+  }
+}
+
+export class LedgerClient extends LedgerEndpoint {
+  readonly #nextNonce: () => bigint;
+
+  constructor(options: LedgerClientOptions) {
+    super(options);
+    this.#nextNonce = options.nextNonce ?? clockNonceSource();
   }
 
   async #signed(signer: Signer, request: LedgerRequest, wire: Json): Promise<Json> {
@@ -157,38 +165,38 @@ export class LedgerClient {
   }
 
   info(): Promise<Json> {
-    return this.#call('GET', '/info');
+    return this.call('GET', '/info');
   }
 
   async account(id: string): Promise<Account> {
-    return toAccount(await this.#call('GET', `/accounts/${encodeURIComponent(id)}`));
+    return toAccount(await this.call('GET', `/accounts/${encodeURIComponent(id)}`));
   }
 
   async history(id: string, options: { before_seq?: number; limit?: number } = {}): Promise<JournalEntryView[]> {
     const query = new URLSearchParams();
     if (options.before_seq !== undefined) query.set('before_seq', String(options.before_seq));
     if (options.limit !== undefined) query.set('limit', String(options.limit));
-    const json = await this.#call('GET', `/accounts/${encodeURIComponent(id)}/history?${query}`);
+    const json = await this.call('GET', `/accounts/${encodeURIComponent(id)}/history?${query}`);
     return json.entries as JournalEntryView[];
   }
 
   async journal(after_seq = 0, limit = 100): Promise<JournalEntryView[]> {
-    return (await this.#call('GET', `/journal?after_seq=${after_seq}&limit=${limit}`)).entries as JournalEntryView[];
+    return (await this.call('GET', `/journal?after_seq=${after_seq}&limit=${limit}`)).entries as JournalEntryView[];
   }
 
   async channel(id: ChannelId): Promise<Channel> {
-    return toChannel(await this.#call('GET', `/channels/${id}`));
+    return toChannel(await this.call('GET', `/channels/${id}`));
   }
 
   audit(): Promise<Json> {
-    return this.#call('GET', '/audit');
+    return this.call('GET', '/audit');
   }
 
   async transfer(signer: Signer, args: { to: PublicKeyHex; amount_units: Units; nonce?: bigint }): Promise<{ from: Account; to: Account }> {
     const from = toPublicKeyHex(signer.publicKey);
     const request = { kind: 'transfer' as const, from, to: args.to, amount_units: args.amount_units, nonce: args.nonce ?? this.#nextNonce() };
     const body = await this.#signed(signer, request, { from, to: args.to, amount_units: String(args.amount_units) });
-    const json = await this.#call('POST', '/transfers', body);
+    const json = await this.call('POST', '/transfers', body);
     return { from: toAccount(json.from as Json), to: toAccount(json.to as Json) };
   }
 
@@ -204,7 +212,7 @@ export class LedgerClient {
     const context = args.context ?? NO_CONTEXT;
     const request = { kind: 'channel_open' as const, payer, payee: args.payee, escrow_units: args.escrow_units, timeout_ms: args.timeout_ms, context, nonce };
     const wire = { payer, payee: args.payee, escrow_units: String(args.escrow_units), timeout_ms: args.timeout_ms, context };
-    const json = await this.#call('POST', '/channels', await this.#signed(signer, request, wire));
+    const json = await this.call('POST', '/channels', await this.#signed(signer, request, wire));
     const channel = toChannel(json.channel as Json);
     if (channel.channel_id !== channelIdFor(payer, nonce)) throw new LedgerApiError(200, 'malformed_response', 'unexpected channel id');
     return channel;
@@ -224,12 +232,12 @@ export class LedgerClient {
       nonce: args.nonce ?? this.#nextNonce(),
     };
     const wire = { payee, amount_units: String(state.amount_units), seq: String(state.seq), payment_signature: bytesToHex(state.signature) };
-    const json = await this.#call('POST', `/channels/${state.channel_id}/close`, await this.#signed(signer, request, wire));
+    const json = await this.call('POST', `/channels/${state.channel_id}/close`, await this.#signed(signer, request, wire));
     return toChannel(json.channel as Json);
   }
 
   async airdropChallenge(public_key: PublicKeyHex): Promise<AirdropChallenge> {
-    const json = await this.#call('GET', `/airdrop/challenge?public_key=${public_key}`);
+    const json = await this.call('GET', `/airdrop/challenge?public_key=${public_key}`);
     return { ...(json as unknown as AirdropChallenge), amount_units: BigInt(json.amount_units as string) };
   }
 
@@ -238,7 +246,7 @@ export class LedgerClient {
     const public_key = toPublicKeyHex(signer.publicKey);
     const request = { kind: 'airdrop_claim' as const, public_key, challenge: args.challenge, pow_nonce: args.pow_nonce, nonce: args.nonce ?? this.#nextNonce() };
     const wire = { public_key, challenge: bytesToHex(args.challenge), pow_nonce: args.pow_nonce };
-    const json = await this.#call('POST', '/airdrop/claim', await this.#signed(signer, request, wire));
+    const json = await this.call('POST', '/airdrop/claim', await this.#signed(signer, request, wire));
     return toAccount(json.account as Json);
   }
 }

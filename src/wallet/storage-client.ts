@@ -5,7 +5,7 @@ import type { PublicKeyHex, Signer } from '../protocol/ed25519.ts';
 import type { Units } from '../protocol/money.ts';
 import { encodeProof, type LeafProof } from '../protocol/storage-merkle.ts';
 import { encodeStorageAnswer, encodeStorageOpen, storageContractIdFor, type StorageOpenTerms } from '../protocol/storage-request.ts';
-import { callLedger, LedgerApiError, type JournalEntryView, type LedgerClientOptions } from './ledger-client.ts';
+import { LedgerApiError, LedgerEndpoint, type JournalEntryView } from './ledger-client.ts';
 
 type Json = Record<string, unknown>;
 
@@ -91,29 +91,10 @@ function termsWire(t: StorageOpenTerms): Json {
   };
 }
 
-export class StorageLedgerClient {
-  readonly #base: string;
-  readonly #fetch: (input: string, init?: RequestInit) => Promise<Response>;
-  #ledgerId: Promise<PublicKeyHex> | null;
-
-  constructor(options: Pick<LedgerClientOptions, 'baseUrl' | 'fetch' | 'ledgerId'>) {
-    this.#base = options.baseUrl.replace(/\/+$/, '');
-    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    this.#ledgerId = options.ledgerId ? Promise.resolve(options.ledgerId) : null;
-  }
-
-  #call(method: 'GET' | 'POST', path: string, body?: Json): Promise<Json> {
-    return callLedger(this.#fetch, `${this.#base}${path}`, method, body);
-  }
-
-  ledgerId(): Promise<PublicKeyHex> {
-    this.#ledgerId ??= this.#call('GET', '/info').then((info) => info.ledger_id as PublicKeyHex);
-    this.#ledgerId.catch(() => (this.#ledgerId = null));
-    return this.#ledgerId;
-  }
+export class StorageLedgerClient extends LedgerEndpoint {
 
   async info(): Promise<StorageInfo> {
-    return (await this.#call('GET', '/storage/info')) as unknown as StorageInfo;
+    return (await this.call('GET', '/storage/info')) as unknown as StorageInfo;
   }
 
   /** One party's signature over the terms: the requester signs 'open', the provider 'accept'. */
@@ -124,14 +105,14 @@ export class StorageLedgerClient {
   /** Opens the contract with both signatures; its id (storageContractIdFor) is known before. */
   async open(terms: StorageOpenTerms, signatures: { requester: Uint8Array; provider: Uint8Array }): Promise<{ entry: JournalEntryView; contract: StorageContractView }> {
     const body = { ...termsWire(terms), requester_signature: bytesToHex(signatures.requester), provider_signature: bytesToHex(signatures.provider) };
-    const json = await this.#call('POST', '/storage/contracts', body);
+    const json = await this.call('POST', '/storage/contracts', body);
     const contract = toView(json.contract as Json);
     if (contract.contract_id !== storageContractIdFor(terms.requester, terms.nonce)) throw new LedgerApiError(201, 'malformed_response', 'unexpected contract id');
     return { entry: json.entry as JournalEntryView, contract };
   }
 
   async contract(id: string): Promise<StorageContractView> {
-    return toView(await this.#call('GET', `/storage/contracts/${encodeURIComponent(id)}`));
+    return toView(await this.call('GET', `/storage/contracts/${encodeURIComponent(id)}`));
   }
 
   /** A page of the contracts where `party` is requester or provider. */
@@ -139,21 +120,21 @@ export class StorageLedgerClient {
     const query = new URLSearchParams({ party });
     if (options.after !== undefined) query.set('after', options.after);
     if (options.limit !== undefined) query.set('limit', String(options.limit));
-    const json = await this.#call('GET', `/storage/contracts?${query}`);
+    const json = await this.call('GET', `/storage/contracts?${query}`);
     if (!Array.isArray(json.contracts)) throw new LedgerApiError(200, 'malformed_response', 'contracts: expected a list');
     return { contracts: (json.contracts as Json[]).map(toView), next_after: typeof json.next_after === 'string' ? json.next_after : null };
   }
 
   /** The open challenge; between epochs a LedgerApiError no_open_challenge, after the end contract_ended. */
   async challenge(id: string): Promise<StorageChallenge> {
-    return (await this.#call('GET', `/storage/contracts/${encodeURIComponent(id)}/challenge`)) as unknown as StorageChallenge;
+    return (await this.call('GET', `/storage/contracts/${encodeURIComponent(id)}/challenge`)) as unknown as StorageChallenge;
   }
 
   /** The provider's signed answer: one proof per challenged index, in the challenge's order. */
   async answer(signer: Signer, args: { contract_id: string; epoch: number; proofs: readonly LeafProof[] }): Promise<{ entry: JournalEntryView; contract: StorageContractView }> {
     const signature = await signer.sign(encodeStorageAnswer(await this.ledgerId(), args.contract_id, args.epoch, args.proofs));
     const body = { epoch: args.epoch, proofs: args.proofs.map((p) => base64(encodeProof(p))), signature: bytesToHex(signature) };
-    const json = await this.#call('POST', `/storage/contracts/${encodeURIComponent(args.contract_id)}/answers`, body);
+    const json = await this.call('POST', `/storage/contracts/${encodeURIComponent(args.contract_id)}/answers`, body);
     return { entry: json.entry as JournalEntryView, contract: toView(json.contract as Json) };
   }
 }
