@@ -2,6 +2,7 @@
 // seed feeds two trees:
 //   payment key (Ed25519, ledger accounts and payment channels): SLIP-0010 at PAYMENT_KEY_PATH
 //   TRON key (secp256k1, the exchange's on-chain side):           BIP-32   at TRON_KEY_PATH (TRON's standard path)
+//   storage secret (paid storage's file and replica keys, HKDF): SLIP-0010 at STORAGE_SECRET_PATH
 // Only the TRON address leaves deriveKeys*; the TRON secret is wiped as soon as the address is known. Signing an
 // on-chain transfer re-derives it (deriveTronSecretFromEntropy) from the vault's entropy after the password.
 import { entropyToMnemonic, mnemonicToEntropy, mnemonicToSeedWebcrypto, validateMnemonic } from '@scure/bip39';
@@ -19,6 +20,9 @@ import { tronAddressFromSecretKey, type TronAddress } from './tron-address.ts';
 export const PAYMENT_KEY_PATH = "m/44'/6881'/0'/0'/0'";
 /** BIP-44 path every TRON wallet uses for the first account, so the address matches other TRON wallets. */
 export const TRON_KEY_PATH = "m/44'/195'/0'/0/0";
+/** Paid storage's secret: the payment tree's next hardened account, so a restore from the phrase re-derives every
+ * file and replica key (src/services/storage/keys.ts) with nothing else kept. */
+export const STORAGE_SECRET_PATH = "m/44'/6881'/1'/0'/0'";
 /** 128 bits of entropy = 12 words: the shortest phrase BIP-39 allows, easiest for a newcomer to write down. */
 export const PHRASE_ENTROPY_BYTES = 16;
 /** Phrases we accept on restore: 12 to 24 words (16 to 32 bytes of entropy). */
@@ -95,6 +99,16 @@ export async function deriveTronSecretFromEntropy(entropy: Uint8Array): Promise<
   const seed = await mnemonicToSeedWebcrypto(phraseFromEntropy(entropy));
   try {
     return bip32DeriveSecretKey(seed, TRON_KEY_PATH);
+  } finally {
+    clean(seed);
+  }
+}
+
+/** The storage secret alone (32 bytes), for deriving storage keys: the caller uses it and wipes it. */
+export async function deriveStorageSecretFromEntropy(entropy: Uint8Array): Promise<Uint8Array> {
+  const seed = await mnemonicToSeedWebcrypto(phraseFromEntropy(entropy));
+  try {
+    return slip10DeriveSecretKey(seed, STORAGE_SECRET_PATH);
   } finally {
     clean(seed);
   }

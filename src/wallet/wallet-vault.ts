@@ -4,7 +4,7 @@
 // Expected failures (wrong password, bad file) are result codes; a broken invariant throws.
 import { clean } from '@noble/hashes/utils.js';
 import type { PublicKeyHex } from '../protocol/ed25519.ts';
-import { assertEntropy, deriveKeysFromEntropy, deriveTronSecretFromEntropy, entropyFromPhrase, PHRASE_ENTROPY_BYTES, phraseFromEntropy } from './derive.ts';
+import { assertEntropy, deriveKeysFromEntropy, deriveStorageSecretFromEntropy, deriveTronSecretFromEntropy, entropyFromPhrase, PHRASE_ENTROPY_BYTES, phraseFromEntropy } from './derive.ts';
 import { importPaymentKey, type PaymentKey } from './payment-key.ts';
 import { tronAddressFromSecretKey, type TronAddress } from './tron-address.ts';
 import { signTronDigest } from './tron-transfer.ts';
@@ -131,6 +131,25 @@ export class WalletVault {
       secret = await deriveTronSecretFromEntropy(entropy);
       if (tronAddressFromSecretKey(secret) !== record.tron_address) throw new WalletInvariantError('the decrypted secret does not derive the stored TRON address');
       return { ok: true, signature_hex: signTronDigest(txID, secret) };
+    } finally {
+      clean(entropy);
+      if (secret) clean(secret);
+    }
+  }
+
+  /**
+   * Runs `use` with paid storage's secret (re-derived from the phrase), only against the password, and wipes it
+   * after: storage derives each file's and replica's key from it (src/services/storage/keys.ts). Null: wrong password
+   * or no wallet.
+   */
+  async withStorageSecret<T>(password: string, use: (secret: Uint8Array) => Promise<T>): Promise<{ readonly value: T } | null> {
+    const record = await this.#load();
+    const entropy = record ? await this.#open(record, password) : null;
+    if (!entropy) return null;
+    let secret: Uint8Array | null = null;
+    try {
+      secret = await deriveStorageSecretFromEntropy(entropy);
+      return { value: await use(secret) };
     } finally {
       clean(entropy);
       if (secret) clean(secret);

@@ -7,10 +7,12 @@ import { bip32DeriveSecretKey } from '../../src/wallet/bip32-secp256k1.ts';
 import {
   deriveKeysFromEntropy,
   deriveKeysFromSeed,
+  deriveStorageSecretFromEntropy,
   entropyFromPhrase,
   isValidPhrase,
   normalizePhrase,
   phraseFromEntropy,
+  STORAGE_SECRET_PATH,
   unknownWords,
 } from '../../src/wallet/derive.ts';
 import { parsePath } from '../../src/wallet/hd-path.ts';
@@ -106,5 +108,16 @@ describe('the wallet derivation', () => {
     expect(bytesToHex(keys.paymentSecretKey)).toBe(bytesToHex(fromSeed.paymentSecretKey));
     // Regression pin of SLIP-0010 m/44'/6881'/0'/0'/0' for this phrase: changing it would move every user's account.
     expect(keys.paymentPublicKeyHex).toBe('7c20d042d62301ed36d28365cdda74b60412a2a2072d22cf44483301dcf7add4');
+  });
+
+  it('derives the storage secret from the phrase alone, apart from the payment key, and pinned', async () => {
+    const secret = await deriveStorageSecretFromEntropy(new Uint8Array(16));
+    expect(bytesToHex(secret)).toBe(bytesToHex(slip10DeriveSecretKey(mnemonicToSeedSync(ABANDON), STORAGE_SECRET_PATH)));
+    const keys = await deriveKeysFromEntropy(new Uint8Array(16));
+    expect(bytesToHex(secret)).not.toBe(bytesToHex(keys.paymentSecretKey));
+    // Regression pin of m/44'/6881'/1'/0'/0': changing it would lose every stored file's keys on a restore.
+    expect(bytesToHex(secret)).toBe('35ed9f761ec84e389644c2d556395c69e3e6c952f841a98131daea754daf1254');
+    const other = await deriveStorageSecretFromEntropy(new Uint8Array(16).fill(1));
+    expect(bytesToHex(other)).not.toBe(bytesToHex(secret));
   });
 });

@@ -4,7 +4,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { webcrypto } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { nobleVerify } from '../../src/protocol/ed25519.ts';
-import { deriveKeysFromEntropy, entropyFromPhrase } from '../../src/wallet/derive.ts';
+import { deriveKeysFromEntropy, deriveStorageSecretFromEntropy, entropyFromPhrase } from '../../src/wallet/derive.ts';
 import { open, PasswordPolicyError, PBKDF2_ITERATIONS, seal } from '../../src/wallet/vault-crypto.ts';
 import { keyFileText, parseKeyFile, VaultFormatError } from '../../src/wallet/vault-record.ts';
 import { memoryVaultStorage } from '../../src/wallet/vault-storage.ts';
@@ -100,6 +100,23 @@ describe('WalletVault', () => {
     const { vault } = makeVault();
     const session = await vault.restore(ABANDON, PASSWORD);
     expect(session.account.tronAddress).toBe('TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH');
+  });
+
+  it('gives the storage secret of the phrase only against the password, the same after a restore elsewhere', async () => {
+    const { vault } = makeVault();
+    await vault.restore(ABANDON, PASSWORD);
+    const expected = bytesToHex(await deriveStorageSecretFromEntropy(entropyFromPhrase(ABANDON)));
+    let kept: Uint8Array | null = null;
+    const got = await vault.withStorageSecret(PASSWORD, async (secret) => {
+      kept = secret;
+      return bytesToHex(secret);
+    });
+    expect(got?.value).toBe(expected);
+    expect(Array.from(kept ?? [1]).every((b) => b === 0)).toBe(true); // wiped after use
+    expect(await vault.withStorageSecret('wrong wrong wrong', async () => 'used')).toBeNull();
+    const elsewhere = makeVault().vault;
+    await elsewhere.restore(ABANDON, 'another password 1');
+    expect((await elsewhere.withStorageSecret('another password 1', async (secret) => bytesToHex(secret)))?.value).toBe(expected);
   });
 
   it('changes the password: the old one stops working, the account stays', async () => {
