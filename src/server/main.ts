@@ -29,6 +29,8 @@ export interface ServerOptions {
   exchangeHotWalletKey?: string;
   exchangeDailyLimitUnits?: bigint;
   exchangeLimitWindowMs?: number;
+  /** Paid storage's shortest epoch accepted (LEDGER_STORAGE_MIN_EPOCH_MS; default the ledger's 60 s): short in tests. */
+  storageMinEpochMs?: number;
 }
 
 export interface RunningServer {
@@ -55,6 +57,7 @@ export function defaultOptions(env: NodeJS.ProcessEnv = process.env): ServerOpti
     ...(env.EXCHANGE_HOT_WALLET_KEY ? { exchangeHotWalletKey: env.EXCHANGE_HOT_WALLET_KEY } : {}),
     ...(env.EXCHANGE_DAILY_LIMIT_UNITS ? { exchangeDailyLimitUnits: BigInt(env.EXCHANGE_DAILY_LIMIT_UNITS) } : {}),
     ...(env.EXCHANGE_LIMIT_WINDOW_MS ? { exchangeLimitWindowMs: Number(env.EXCHANGE_LIMIT_WINDOW_MS) } : {}),
+    ...(env.LEDGER_STORAGE_MIN_EPOCH_MS ? { storageMinEpochMs: Number(env.LEDGER_STORAGE_MIN_EPOCH_MS) } : {}),
   };
 }
 
@@ -68,6 +71,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const ledger = await createLedgerService({
     dataDir: options.dataDir,
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    ...(options.storageMinEpochMs ? { storage: { min_epoch_ms: options.storageMinEpochMs } } : {}),
   });
   closers.push(() => ledger.close());
   // The local TRON test chain (unless a real full node is configured), and the exchange, which reaches it over

@@ -35,7 +35,7 @@ describe('the checker', () => {
     expect(violations('protocol/x.ts', "import { readFileSync } from 'node:fs';")).toHaveLength(1);
     expect(violations('peer/x.ts', "import { Player } from '../stream/Player.svelte';")).toHaveLength(1);
     expect(violations('ui/state/x.ts', "import { seal } from '../../wallet/vault-crypto.ts';")).toEqual([
-      "ui/state/x.ts: 'wallet/vault-crypto.ts' is internal to wallet; use wallet/index.ts or wallet/ledger-client.ts or wallet/airdrop-solver.ts",
+      "ui/state/x.ts: 'wallet/vault-crypto.ts' is internal to wallet; use wallet/index.ts or wallet/ledger-client.ts or wallet/airdrop-solver.ts or wallet/storage-client.ts",
     ]);
     expect(violations('widget/X.svelte', "<script>import { RpcServer } from '../peer/rpc.ts';</script>")).toHaveLength(1);
     expect(violations('stream/serve/x.ts', "import type { PeerEngine } from '../../peer/engine.ts';")).toHaveLength(1);

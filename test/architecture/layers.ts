@@ -52,8 +52,9 @@ export const LAYERS: readonly Layer[] = [
 export const PUBLIC_FILES: Readonly<Record<string, readonly string[]>> = {
   // The peer is reached through its client only (the worker, the RPC and its schema stay behind it).
   peer: ['peer/client.ts', 'peer/host.ts', 'peer/service-swarm.ts'],
-  // The vault, its rules and key files; the signed ledger client (the peer's too); the airdrop solver's worker.
-  wallet: ['wallet/index.ts', 'wallet/ledger-client.ts', 'wallet/airdrop-solver.ts'],
+  // The vault, its rules and key files; the signed ledger client (the peer's too); the airdrop solver's worker; the
+  // storage contracts' client (the terminal's storage provider and requester).
+  wallet: ['wallet/index.ts', 'wallet/ledger-client.ts', 'wallet/airdrop-solver.ts', 'wallet/storage-client.ts'],
   // The app shows the widget's embed snippet.
   widget: ['widget/EmbedSnippet.svelte', 'widget/snippet.ts'],
   ledger: ['ledger/service.ts'],

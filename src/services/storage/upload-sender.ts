@@ -26,6 +26,10 @@ export interface UploadArgs<T> {
   /** Opens the contract once both have signed (StorageLedgerClient.open). */
   readonly open: (terms: StorageOpenTerms, signatures: { requester: Uint8Array; provider: Uint8Array }) => Promise<T>;
   readonly timeout_ms?: number;
+  /** Replica bytes per data frame (default and most MAX_DATA_BYTES): smaller where the wire's messages are bounded. */
+  readonly data_bytes?: number;
+  /** After each data frame: bytes handed to the port so far (progress; may wait, to pace the sender). */
+  readonly onSent?: (sent_bytes: number) => void | Promise<void>;
 }
 
 export async function uploadReplica<T>(args: UploadArgs<T>): Promise<UploadResult<T>> {
@@ -62,9 +66,11 @@ export async function uploadReplica<T>(args: UploadArgs<T>): Promise<UploadResul
   if (ready === 'bad' || ready === 'timeout') return fail(ready === 'bad' ? 'bad_reply' : 'timeout');
   if (ready.type === 'refuse') return fail(ready.code);
   if (ready.type !== 'ready' || ready.contract_id !== contract_id) return fail('bad_reply');
-  for (let at = 0; at < args.replica.length; at += MAX_DATA_BYTES) {
+  const step = Math.min(MAX_DATA_BYTES, Math.max(1, args.data_bytes ?? MAX_DATA_BYTES));
+  for (let at = 0; at < args.replica.length; at += step) {
     if (inbox.length > 0 || bad) break; // the provider spoke mid-stream: a refusal; stop sending
-    port.send(encodeFrame({ type: 'data', offset: at, bytes: args.replica.subarray(at, at + MAX_DATA_BYTES) }));
+    port.send(encodeFrame({ type: 'data', offset: at, bytes: args.replica.subarray(at, at + step) }));
+    if (args.onSent) await args.onSent(Math.min(at + step, args.replica.length));
   }
   if (inbox.length === 0 && !bad) port.send(encodeFrame({ type: 'end', contract_id }));
   const accept = await next();
