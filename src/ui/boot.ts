@@ -3,9 +3,11 @@
 // every singleton, so views stay simple.
 import { createExchangeApi } from './exchange/exchange-api.ts';
 import { createLedgerApi } from './ledger/ledger-adapter.ts';
+import { withEarnUploadLimit } from './earn/earn-settings.ts';
 import { createPeerApi } from './peer/peer-adapter.ts';
 import { account } from './state/account.svelte.ts';
 import { exchange } from './state/exchange.svelte.ts';
+import { earn } from './state/earn.svelte.ts';
 import { firstRun } from './state/first-run.svelte.ts';
 import { metrics } from './state/metrics.svelte.ts';
 import { peer } from './state/peer.svelte.ts';
@@ -25,11 +27,16 @@ export async function boot(): Promise<void> {
   wallet.setAutoLock(settings.current.auto_lock_ms);
   // The browser's proxy provider, if turned on, serves from the next unlock on (it needs the wallet's key).
   void proxyProvider.load();
+  // Earn mode, if turned on, follows the demand board from the next unlock on (it is paid to the wallet's key).
+  void earn.load();
   for (const type of ACTIVITY_EVENTS) addEventListener(type, () => wallet.touch(), { passive: true });
 
   // The peer starts in the background; the wallet and settings reach it as soon as it is up.
   void peer.start(await createPeerApi()).then(() => {
-    settings.subscribe((current) => void peer.applySettings(toPeerSettings(current)));
+    // Earn mode's upload limit caps every torrent while it is on (the lower of the two limits holds).
+    const apply = () => void peer.applySettings(withEarnUploadLimit(toPeerSettings(settings.current), earn.settings));
+    settings.subscribe(apply);
+    earn.subscribe(apply);
     wallet.onSession((session) => {
       void peer.setPaymentKey(session ? { key: session.paymentKey.key, publicKey: session.paymentKey.publicKey } : null);
     });

@@ -181,6 +181,22 @@ export async function createPeerApi(): Promise<PeerApi | null> {
         });
       return facts.info_hash as InfoHash;
     },
+    async joinServing(uri, timeout_ms) {
+      const facts = parseMagnet(uri);
+      if (!facts) throw new Error('not a magnet link with a BitTorrent info hash');
+      const e = entry(facts.info_hash);
+      if (!e.info) e.pending = { name: facts.name ?? facts.info_hash, magnet_uri: uri };
+      schedule();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`no metadata within ${Math.round(timeout_ms / 1000)} s`)), timeout_ms);
+      });
+      try {
+        return added(await Promise.race([need().addTorrent({ kind: 'magnet', uri }, true, 'rarest_first'), late]));
+      } finally {
+        clearTimeout(timer);
+      }
+    },
     async addTorrentFile(bytes) {
       return added(await need().addTorrent({ kind: 'torrent_file', bytes }));
     },

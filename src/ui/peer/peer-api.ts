@@ -108,6 +108,11 @@ export interface PaymentKeyHandle {
 export interface PeerApi {
   start(onSnapshot: (snapshot: PeerSnapshot) => void, onStatus: (status: PeerStatus) => void): Promise<void>;
   addMagnet(uri: string): Promise<InfoHash>;
+  /**
+   * Joins a magnet to serve others (earn mode): Speed on, pieces rarest first, the magnet's web seeds used; resolves
+   * once it has the metadata, rejects after `timeout_ms` without it (the caller removes what is left).
+   */
+  joinServing(uri: string, timeout_ms: number): Promise<InfoHash>;
   addTorrentFile(bytes: Uint8Array): Promise<InfoHash>;
   seedFiles(files: readonly File[]): Promise<InfoHash>;
   remove(info_hash: InfoHash, options: { readonly deleteData: boolean }): Promise<void>;

@@ -96,6 +96,18 @@ class PeerState {
     await this.#command('Could not remove the torrent', (api) => api.remove(info_hash, { deleteData }));
   }
 
+  /** Earn mode's join (src/ui/state/earn.svelte.ts): a failure reaches the caller, not the notice line. */
+  async joinServing(uri: string, timeout_ms: number): Promise<void> {
+    if (!this.#api || !this.ready) throw new Error('the torrent engine is not running');
+    await this.#api.joinServing(uri, timeout_ms);
+  }
+
+  /** Earn mode's drop: the torrent and what it downloaded go; a failure reaches the caller. */
+  async removeServing(info_hash: string): Promise<void> {
+    if (!this.#api || !this.ready) throw new Error('the torrent engine is not running');
+    await this.#api.remove(info_hash as InfoHash, { deleteData: true });
+  }
+
   async setTorrentSpeed(info_hash: InfoHash, enabled: boolean): Promise<void> {
     await this.#command('Could not change Speed for this torrent', (api) => api.setTorrentSpeed(info_hash, enabled));
   }
