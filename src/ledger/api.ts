@@ -16,6 +16,7 @@ import * as parse from './requests.ts';
 import type { AsyncVerifier } from './verify-pool.ts';
 import { MAX_PAGE_ROWS, type ChannelRow, type Store } from './store.ts';
 import { accountView, channelView, entryView } from './views.ts';
+import { OpenChannels } from './open-channels.ts';
 
 /** Expired channels closed per sweep; the next sweep takes the rest. */
 export const SWEEP_BATCH_CHANNELS = 256;
@@ -38,6 +39,7 @@ export class LedgerApi {
   #replay: JournalReplay;
   #audit: Promise<AuditReport> | null = null;
   #sweeping: Promise<number> | null = null;
+  readonly #opened = new OpenChannels();
 
   constructor(deps: LedgerApiDeps) {
     this.#d = deps;
@@ -131,6 +133,7 @@ export class LedgerApi {
     await parse.verifySignedRequest(this.#d.verifier, this.ledger_id, signed);
     const outcome = await this.#commit({ ...signed.request, signature: signed.signature_hex });
     const channel = outcome.channels[0] as ChannelRow;
+    this.#opened.remember(channel);
     return { entry: entryView(outcome.entry), channel: channelView(channel, this.#now()) };
   }
 
@@ -141,7 +144,9 @@ export class LedgerApi {
     // Both signatures are checked in one trip to the verifier; the request's own signature is judged first.
     const requestSigned = parse.verifySignedRequest(this.#d.verifier, this.ledger_id, signed);
     requestSigned.catch(() => undefined);
-    const row = await this.#d.store.channel(request.channel_id);
+    // A channel opened here is known without a read; its payer, payee and context never change after open.
+    const row = this.#opened.opened(request.channel_id) ?? (await this.#d.store.channel(request.channel_id));
+    this.#opened.forget(request.channel_id);
     const state = row && encodePaymentState({ channel_id: row.id, amount_units: request.amount_units, seq: request.seq }, row.context);
     const stateSigned = row && state ? this.#d.verifier.verify(request.payment_signature, state, hexToBytes(row.payer)) : null;
     stateSigned?.catch(() => undefined);

@@ -8,6 +8,7 @@ import { PostgresStore } from '../../src/ledger/store-postgres.ts';
 import type { Store } from '../../src/ledger/store.ts';
 import { fundedPairs, runCycle, signCycles, spawnLedger, storeInsertCeiling, type Cycle } from '../ledger/helpers/bench-load.ts';
 import { startPg, type PgServer } from '../ledger/helpers/pg.ts';
+import { cpuSampler, type CpuSplit } from './helpers/ledger-cpu.ts';
 import { percentile, type BenchContext, type BenchResult } from './bench.ts';
 
 /** Concurrent clients in the closed-loop run: enough to keep the ledger's group commit fed. */
@@ -46,6 +47,22 @@ async function fixedRate(base: string, cycles: Cycle[]): Promise<number[]> {
   return latencies_ms.sort((a, b) => a - b);
 }
 
+/** Where the cores went: CPU µs per cycle for each party, and how busy the whole machine was. */
+function cpuFigures(ctx: BenchContext, kind: string, split: CpuSplit, cycles: number): BenchResult[] {
+  const per = (seconds: number) => (seconds * 1e6) / cycles;
+  const busy_pct = (100 * split.machine_busy_s) / (split.wall_s * split.cores);
+  ctx.log(
+    `${kind}: CPU per cycle: ledger ${per(split.ledger_s).toFixed(0)} µs, load generator ${per(split.client_s).toFixed(0)} µs` +
+      `${split.database_s > 0 ? `, PostgreSQL ${per(split.database_s).toFixed(0)} µs` : ''}; machine ${busy_pct.toFixed(0)} % busy on ${split.cores} cores`,
+  );
+  return [
+    { name: `${kind}: ledger process CPU per cycle`, value: per(split.ledger_s), unit: 'µs' },
+    { name: `${kind}: load generator CPU per cycle`, value: per(split.client_s), unit: 'µs' },
+    ...(split.database_s > 0 ? [{ name: `${kind}: PostgreSQL CPU per cycle`, value: per(split.database_s), unit: 'µs' }] : []),
+    { name: `${kind}: machine busy during the closed loop`, value: busy_pct, unit: '%', note: `${split.cores} cores, other sessions included` },
+  ];
+}
+
 async function benchStore(ctx: BenchContext, kind: 'sqlite' | 'postgres', pg: PgServer | null): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   const label = kind === 'sqlite' ? 'SQLite (WAL, synchronous=FULL)' : 'PostgreSQL (fsync on)';
@@ -74,8 +91,11 @@ async function benchStore(ctx: BenchContext, kind: 'sqlite' | 'postgres', pg: Pg
       ctx.log(`${kind}: signing ${CLIENTS * (CYCLES_PER_CLIENT + WARMUP_CYCLES)} cycles for ${CLIENTS} clients`);
       const signed = await Promise.all(pairs.map((p) => signCycles(ledger.ledger_id, p, 1n, WARMUP_CYCLES + CYCLES_PER_CLIENT)));
       await closedLoop(ledger.url, signed.map((c) => c.slice(0, WARMUP_CYCLES)));
+      const cpu = cpuSampler([ledger.child.pid!], databaseUrl);
       const loop = await closedLoop(ledger.url, signed.map((c) => c.slice(WARMUP_CYCLES)));
+      const split = cpu.stop();
       ctx.log(`${kind}: ${Math.round(loop.cycles_per_s)} cycles/s, p50 ${percentile(loop.latencies_ms, 50).toFixed(1)} ms, p99 ${percentile(loop.latencies_ms, 99).toFixed(1)} ms`);
+      results.push(...cpuFigures(ctx, kind, split, CLIENTS * CYCLES_PER_CLIENT));
       // The box is shared: the load average says how much of its 2 cores the run really had.
       const load = loadavg()[0]?.toFixed(1);
       results.push({ name: `${kind}: channel open+close cycles over HTTP`, value: loop.cycles_per_s, unit: 'cycles/s', note: `${CLIENTS} concurrent clients, ${label}, load avg ${load}` });
