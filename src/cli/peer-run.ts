@@ -23,9 +23,11 @@ export interface RunOptions extends PeerOptions {
   readonly claim_airdrop: boolean;
   /** Speed settings beside the reserve: bidding, price and spend caps, upload limit. */
   readonly speed_settings: NonNullable<NodePeerOptions['speed']>;
+  /** Told the wallet's payment key once it is open (seed's storage provider signs with it). */
+  readonly onPaymentKey?: (key: NonNullable<NodePeerOptions['key']>) => void;
 }
 
-async function password(): Promise<string> {
+export async function password(): Promise<string> {
   const fromEnv = process.env.SEEDPAY_PASSWORD;
   if (fromEnv) return fromEnv;
   if (!process.stdin.isTTY) throw new Error('set SEEDPAY_PASSWORD (no terminal to ask for the key file password on)');
@@ -51,6 +53,7 @@ export async function startPeer(o: RunOptions): Promise<NodePeer> {
   mkdirSync(o.profile, { recursive: true });
 
   const wallet = o.speed ? await openKeyFile(o.key_file, await password(), o.create_wallet) : null;
+  if (wallet) o.onPaymentKey?.(wallet.session.paymentKey);
   if (wallet?.created) console.log(`created a new wallet in ${o.key_file} (encrypted; keep it and its password: they are the backup)`);
   if (wallet && o.claim_airdrop) {
     const [{ claimAirdrop }, { LedgerClient }] = await Promise.all([import('../node-peer/airdrop.ts'), import('../wallet/ledger-client.ts')]);

@@ -13,6 +13,7 @@ import { EarnLoop, type EarnPeer } from './earn.ts';
 import { PEER_ENV_USAGE, PEER_FLAGS, PEER_FLAGS_USAGE, peerOptions, type PeerOptions } from './peer-options.ts';
 import { mib, printTorrent, runMain, runUntilStopped, seedPath, startPeer, type RunOptions } from './peer-run.ts';
 import { badName, seedSource } from './seed-links.ts';
+import { STORE_FLAGS, STORE_USAGE, storeSettings, startStoreProvider, type StoreSettings } from './seed-store.ts';
 
 const USAGE = `usage: npm run seed -- [options] <file> [file…]
 
@@ -35,12 +36,15 @@ earn mode (docs/cdn-links.md): serve what the demand board shows is wanted, with
   --accept-origin <origin>   only content whose web seed is on this origin (repeatable; default: any content)
   --accept-info-hash <hex>   and/or only these torrents (repeatable)
   --poll <s>          seconds between board reads (default 10)
+
+${STORE_USAGE}
 ${PEER_ENV_USAGE}`;
 
 export interface SeedOptions extends PeerOptions {
   name: string | null;
   files: string[];
   earn: EarnSettings | null;
+  store: StoreSettings | null;
 }
 
 export interface EarnSettings {
@@ -66,6 +70,7 @@ export function parseOptions(argv: string[]): SeedOptions | 'help' {
       'accept-origin': { type: 'string', multiple: true, default: [] as string[] },
       'accept-info-hash': { type: 'string', multiple: true, default: [] as string[] },
       poll: { type: 'string', default: '10' },
+      ...STORE_FLAGS,
     },
   });
   if (values.help) return 'help';
@@ -74,7 +79,9 @@ export function parseOptions(argv: string[]): SeedOptions | 'help' {
   if (problem) throw new Error(problem);
   if (values.earn && !common.speed) throw new Error('--earn needs Speed (drop --no-speed): earn mode is paid');
   if (values.name !== undefined && positionals.length === 0) throw new Error('--name names the files seeded: name files too');
-  return { ...common, name: values.name ?? null, files: positionals.map((file) => resolve(file)), earn: values.earn ? earnSettings(values) : null };
+  const store = storeSettings(values);
+  if (store && !common.speed) throw new Error('--store needs Speed (drop --no-speed): storage is paid');
+  return { ...common, name: values.name ?? null, files: positionals.map((file) => resolve(file)), earn: values.earn ? earnSettings(values) : null, store };
 }
 
 function earnSettings(values: { budget: string; 'upload-limit'?: string | undefined; 'accept-origin': string[]; 'accept-info-hash': string[]; poll: string }): EarnSettings {
@@ -122,8 +129,10 @@ async function main(): Promise<void> {
   }
   // In earn mode the peer only sells: it fetches what it serves from the web seed and peers without bidding, so its
   // own downloads put no demand on the board. A seeder never bids.
+  const opened: { key: Parameters<NonNullable<RunOptions['onPaymentKey']>>[0] | null } = { key: null };
   const run: RunOptions = {
     ...o,
+    onPaymentKey: (key) => (opened.key = key),
     create_wallet: true,
     claim_airdrop: false,
     speed_settings: { bidding: false, upload_limit_bytes_per_s: o.earn?.speed_upload_limit_bytes_per_s ?? null },
@@ -137,10 +146,11 @@ async function main(): Promise<void> {
       throw error;
     });
   }
+  const storage = o.store && opened.key ? await startStoreProvider(o, o.store, opened.key.signer) : null;
   const torrents = peer.list();
-  if (torrents.length === 0 && !o.earn) throw new Error('nothing to seed: name files, or use a profile that seeded before');
+  if (torrents.length === 0 && !o.earn && !storage) throw new Error('nothing to seed: name files, or use a profile that seeded before');
   for (const t of torrents) printTorrent(t);
-  if (!o.earn) return runUntilStopped(peer, run);
+  if (!o.earn) return runUntilStopped(peer, run, storage ? { lines: storage.lines, onStop: () => void storage.close() } : {});
 
   const e = o.earn;
   const loop = new EarnLoop(earnPeer(peer), { ...e, server: o.server, profile: o.profile }, (line) => console.log(line));
@@ -148,7 +158,14 @@ async function main(): Promise<void> {
   console.log(`earn mode: budget ${mib(e.budget_bytes)}, ${policy}, board read every ${e.poll_s} s`);
   void loop.tick();
   const poll = setInterval(() => void loop.tick(), e.poll_s * 1000);
-  runUntilStopped(peer, run, { owns: (h) => loop.has(h), lines: () => loop.status(), onStop: () => clearInterval(poll) });
+  runUntilStopped(peer, run, {
+    owns: (h) => loop.has(h),
+    lines: () => [...loop.status(), ...(storage?.lines() ?? [])],
+    onStop: () => {
+      clearInterval(poll);
+      void storage?.close();
+    },
+  });
 }
 
 runMain(import.meta.url, main);

@@ -11,6 +11,7 @@ import { encryptFile, importReplicaKey } from '../services/storage/encrypt.ts';
 import { deriveFileKey, deriveReplicaKey, FILE_ID_BYTES } from '../services/storage/keys.ts';
 import { WIRE_DATA_BYTES } from '../services/storage/storage-extension.ts';
 import { uploadReplica } from '../services/storage/upload-sender.ts';
+import { LedgerClient } from '../wallet/ledger-client.ts';
 import { joinAsRequester, ledgerOf } from './storage-node.ts';
 
 /** Leaf size of the replicas' Merkle trees: 1 KiB leaves keep a challenge's proofs small and a 2 MiB file at 2,048. */
@@ -63,6 +64,11 @@ export async function storeFile(r: StoreRequest): Promise<StoreReceipt> {
   const file_id = new Uint8Array(randomBytes(FILE_ID_BYTES));
   const file_key = await deriveFileKey(r.storage_secret, file_id);
   const swarm = await joinAsRequester(r.trackers, r.signer);
+  // The ledger takes each requester's nonces in increasing order only (stale_nonce otherwise): the ledger client's
+  // clock-seeded scheme, and above the account's last nonce whatever signed it.
+  const last = (await new LedgerClient({ baseUrl: `${r.server}/ledger` }).account(me)).nonce;
+  const clock = BigInt(Date.now()) * 1000n;
+  let nonce = clock > last ? clock : last + 1n;
   const stored: StoredReplica[] = [];
   const refused: Array<{ provider: PublicKeyHex; code: string }> = [];
   try {
@@ -77,7 +83,7 @@ export async function storeFile(r: StoreRequest): Promise<StoreReceipt> {
       while (queue.length > 0) {
         const provider = queue.shift()!;
         const terms: StorageOpenTerms = {
-          requester: me, nonce: BigInt(`0x${bytesToHex(randomBytes(7))}`), provider: provider.key, root: tree.root,
+          requester: me, nonce: nonce++, provider: provider.key, root: tree.root,
           size_bytes: replica.length, leaf_bytes: STORE_LEAF_BYTES, price_units_per_epoch: r.price_units_per_epoch, epochs: r.epochs,
           collateral_units: r.collateral_units, retrieval_price_units: r.retrieval_price_units, epoch_ms: r.epoch_ms, answer_window_ms: r.answer_window_ms,
         };
