@@ -28,8 +28,8 @@ async function openSettings(page: Page): Promise<void> {
 
 async function setUploadLimit(page: Page, kib_per_s: number | null): Promise<void> {
   await openSettings(page);
-  await page.getByLabel('Upload limit').fill(kib_per_s === null ? '' : String(kib_per_s));
-  await page.getByLabel('Upload limit').press('Tab');
+  await page.getByLabel('Upload limit', { exact: true }).fill(kib_per_s === null ? '' : String(kib_per_s));
+  await page.getByLabel('Upload limit', { exact: true }).press('Tab');
   await expect(page.getByText('Saved', { exact: true })).toBeVisible();
 }
 
