@@ -1,7 +1,7 @@
 // The PostgreSQL store (`pg`, used when DATABASE_URL is set): same rows and semantics as the SQLite store.
-// Isolation: SERIALIZABLE plus one explicit lock. Every write transaction first locks the single ledger_head row
-// FOR UPDATE (the journal must be appended serially for its hash chain), then loads the rows it decides on, so it
-// sees every earlier commit; writers are serial even across processes. SERIALIZABLE and the retry on 40001/40P01
+// Isolation: SERIALIZABLE plus explicit locks. Every write transaction first takes a table lock on ledger_head
+// (before its snapshot) and locks the single head row FOR UPDATE (the journal must be appended serially for its hash
+// chain), then loads the rows it decides on, so it sees every earlier commit; writers are serial even across processes. SERIALIZABLE and the retry on 40001/40P01
 // (pg-retry.ts: the whole transaction, decision included, runs again) keep it correct on PostgreSQL-wire clusters
 // such as CockroachDB and YugabyteDB, which may abort any transaction with 40001. CHECK constraints
 // (balance >= 0, escrow >= 0, paid + refund = escrow) back the domain's checks. A batch costs 4 round trips:
@@ -53,7 +53,16 @@ function writeParams(writes: BatchWrites): unknown[] {
 export interface PostgresStoreOptions {
   /** Runs inside every write transaction just before COMMIT: tests inject serialization failures here. */
   beforeCommit?: (client: pg.PoolClient) => Promise<void>;
+  /**
+   * Writers queue on a table lock taken before their snapshot (default). False for PostgreSQL-wire clusters without
+   * LOCK TABLE (CockroachDB): writers then meet at the head row and the 40001 retry orders them.
+   */
+  lockTable?: boolean;
 }
+
+const BEGIN_SQL = 'BEGIN ISOLATION LEVEL SERIALIZABLE';
+/** Self-conflicting, and no conflict with the plain reads (ACCESS SHARE) of the read pool. */
+const LOCK_WRITERS_SQL = 'LOCK TABLE ledger_head IN SHARE ROW EXCLUSIVE MODE';
 
 export class PostgresStore extends PostgresReads implements Store {
   readonly kind = 'postgres' as const;
@@ -83,10 +92,10 @@ export class PostgresStore extends PostgresReads implements Store {
   }
 
   /** Runs `body` in one SERIALIZABLE transaction, again (bounded, with jitter) when the database asks for a retry. */
-  async #inTransaction(body: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  async #inTransaction(body: (client: pg.PoolClient) => Promise<void>, lockWriters = this.#options.lockTable !== false): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#once(body);
+        return await this.#once(body, lockWriters);
       } catch (error) {
         if (!isRetryable(error) || attempt >= MAX_TX_ATTEMPTS) throw error;
         this.retries++;
@@ -96,10 +105,14 @@ export class PostgresStore extends PostgresReads implements Store {
   }
 
   /** One attempt on the writer connection; any error rolls back and drops a broken connection. */
-  async #once(body: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  async #once(body: (client: pg.PoolClient) => Promise<void>, lockWriters: boolean): Promise<void> {
     const client = await this.#connectWriter();
     try {
-      await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
+      // The table lock comes before the transaction's first snapshot (LOCK is not a query): a writer that waited
+      // for another process's writer then sees its commit, instead of failing 40001 at the head row's FOR UPDATE —
+      // with two busy ledger processes, ten such failures in a row ended requests in a 500. Readers take no conflicting
+      // lock. In the same round trip as BEGIN.
+      await client.query(lockWriters ? `${BEGIN_SQL}; ${LOCK_WRITERS_SQL}` : BEGIN_SQL);
       await body(client);
       if (this.#options.beforeCommit) await this.#options.beforeCommit(client);
       await client.query('COMMIT');
@@ -145,7 +158,7 @@ export class PostgresStore extends PostgresReads implements Store {
       await client.query('INSERT INTO ledger_head (id, seq, hash) VALUES (1, $1, $2)', [EMPTY_HEAD.seq, EMPTY_HEAD.hash]);
       await this.#write(client, genesis());
       created = true;
-    });
+    }, false); // the table may not exist yet: the init's own advisory lock serializes it
     return { created };
   }
 
