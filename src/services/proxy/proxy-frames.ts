@@ -3,6 +3,7 @@
 // checked against a named limit; a frame cut short — a provider that stops mid-chunk — decodes as `truncated`.
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { isPublicKeyHex, SIGNATURE_BYTES, type PublicKeyHex } from '../../protocol/ed25519.ts';
+import { parseControlBody } from '../../protocol/control-frame.ts';
 import { MAX_AMOUNT_UNITS, type Units } from '../../protocol/money.ts';
 import { isChannelId, type ChannelId, type SignedPaymentState } from '../../protocol/payment-state.ts';
 import { MAX_CHUNK_BYTES, MAX_CHUNKS, MAX_VALIDATOR_LENGTH, isValidatorText, type ChunkRun } from './chunk-plan.ts';
@@ -116,15 +117,8 @@ export function decodeFrame(data: Uint8Array): DecodedFrame {
   if (code === CODES.chunk) return decodeChunk(data);
   const type = CONTROL_TYPES.find((k) => CODES[k] === code);
   if (!type) return { ok: false, error: 'unknown_type' };
-  if (data.length > MAX_CONTROL_FRAME_BYTES) return { ok: false, error: 'too_large' };
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data.subarray(1)));
-  } catch {
-    return { ok: false, error: 'bad_json' };
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, error: 'bad_json' };
-  return decodeControl(type, value as Record<string, unknown>);
+  const body = parseControlBody(data, MAX_CONTROL_FRAME_BYTES);
+  return body.ok ? decodeControl(type, body.value) : body;
 }
 
 function decodeChunk(data: Uint8Array): DecodedFrame {

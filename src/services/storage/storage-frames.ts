@@ -3,6 +3,7 @@
 // limit; anything else is a typed error the session answers with a refusal, never a crash.
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { isPublicKeyHex } from '../../protocol/ed25519.ts';
+import { parseControlBody } from '../../protocol/control-frame.ts';
 import { MAX_REQUEST_NONCE } from '../../protocol/ledger-request.ts';
 import { MAX_AMOUNT_UNITS, type Units } from '../../protocol/money.ts';
 import { MAX_EPOCHS, MAX_EPOCH_MS } from '../../protocol/storage-contract.ts';
@@ -83,15 +84,8 @@ export function decodeFrame(data: Uint8Array): DecodedFrame {
   }
   const type = CONTROL_TYPES.find((k) => CODES[k] === data[0]);
   if (!type) return { ok: false, error: 'unknown_type' };
-  if (data.length > MAX_CONTROL_FRAME_BYTES) return { ok: false, error: 'too_large' };
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data.subarray(1)));
-  } catch {
-    return { ok: false, error: 'bad_json' };
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, error: 'bad_json' };
-  return decodeControl(type, value as Record<string, unknown>);
+  const body = parseControlBody(data, MAX_CONTROL_FRAME_BYTES);
+  return body.ok ? decodeControl(type, body.value) : body;
 }
 
 const bad = (field: string): DecodedFrame => ({ ok: false, error: 'bad_field', field });
