@@ -1,14 +1,13 @@
 // `npm run store -- <file>`: stores a file on paid storage providers from a terminal. The file is encrypted per replica
-// (keys from <profile>/storage-secret), each replica uploaded to a different provider found in the storage swarm over
+// (keys from the wallet's storage secret, derived from its phrase), each replica uploaded to a different provider found in the storage swarm over
 // its `sp_storage` wire, and each contract opened on the ledger; the contract ids are printed and kept in a receipt
 // (<profile>/stored/<file id>.json) with what retrieval needs: the file id, each replica's provider and root.
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBtt, type Units } from '../protocol/money.ts';
 import { MAX_EPOCHS } from '../protocol/storage-contract.ts';
-import { MAX_REPLICA_INDEX, STORAGE_SECRET_BYTES } from '../services/storage/keys.ts';
+import { MAX_REPLICA_INDEX } from '../services/storage/keys.ts';
 import { serverTracker } from './peer-options.ts';
 import { password, runMain } from './peer-run.ts';
 import { ledgerOf } from './storage-node.ts';
@@ -23,7 +22,7 @@ Needs a running Seedpay server (npm start) and a funded wallet.
 options:
   --server <url>        Seedpay server: ledger and tracker (default http://127.0.0.1:8080)
   --tracker <url>       another WebSocket tracker to find providers on (repeatable)
-  --profile <dir>       key file, storage secret and receipts (default ./data/storer)
+  --profile <dir>       key file and receipts (default ./data/storer)
   --key-file <path>     the wallet's encrypted key file (default <profile>/wallet.json)
   --replicas <n>        replicas, each on its own provider (default 2)
   --epochs <n>          epochs paid for (default 24)
@@ -83,15 +82,6 @@ export function parseStoreOptions(argv: string[]): StoreOptions | 'help' {
   };
 }
 
-/** The requester's storage secret: made once, kept beside the key file (every replica key derives from it). */
-function storageSecret(profile: string): Uint8Array {
-  const path = join(profile, 'storage-secret');
-  if (!existsSync(path)) writeFileSync(path, randomBytes(STORAGE_SECRET_BYTES), { mode: 0o600 });
-  const secret = new Uint8Array(readFileSync(path));
-  if (secret.length !== STORAGE_SECRET_BYTES) throw new Error(`${path}: expected ${STORAGE_SECRET_BYTES} bytes`);
-  return secret;
-}
-
 async function main(): Promise<void> {
   const o = parseStoreOptions(process.argv.slice(2));
   if (o === 'help') return void console.log(USAGE);
@@ -99,18 +89,23 @@ async function main(): Promise<void> {
   if (size < 1 || size > MAX_STORE_FILE_BYTES) throw new Error(`the file must hold 1 byte to ${MAX_STORE_FILE_BYTES} bytes`);
   mkdirSync(o.profile, { recursive: true });
   const { openKeyFile } = await import('../node-peer/key-file.ts');
-  const wallet = await openKeyFile(o.key_file, await password(), false);
+  const secret_password = await password();
+  const wallet = await openKeyFile(o.key_file, secret_password, false);
   const info = await ledgerOf(o.server).info();
   const epoch_ms = o.epoch_s === null ? info.min_epoch_ms : o.epoch_s * 1000;
   if (epoch_ms < info.min_epoch_ms) throw new Error(`--epoch-s: the ledger's shortest epoch is ${info.min_epoch_ms / 1000} s`);
   const total = o.price_units * BigInt(o.epochs) * BigInt(o.replicas);
   console.log(`storing ${basename(o.file)} (${size} bytes): ${o.replicas} replica(s) × ${o.epochs} epoch(s) of ${epoch_ms / 1000} s at ${o.price_units} units = ${formatBtt(total as Units)} BTT at most`);
-  const receipt = await storeFile({
+  // The storage secret is re-derived from the key file's recovery phrase for this upload and wiped after it, so a
+  // restore from the phrase alone gives back every file and replica key; it is never written anywhere.
+  const stored = await wallet.vault.withStorageSecret(secret_password, (storage_secret) => storeFile({
     server: o.server, trackers: [serverTracker(o.server), ...o.trackers], signer: wallet.session.paymentKey.signer,
-    storage_secret: storageSecret(o.profile), plaintext: new Uint8Array(readFileSync(o.file)), replicas: o.replicas, epochs: o.epochs,
+    storage_secret, plaintext: new Uint8Array(readFileSync(o.file)), replicas: o.replicas, epochs: o.epochs,
     epoch_ms, answer_window_ms: Math.max(1, Math.floor(epoch_ms / 2)), price_units_per_epoch: o.price_units, collateral_units: o.collateral_units,
     retrieval_price_units: 1n as Units, find_timeout_ms: o.find_s * 1000, log: (line) => console.log(line),
-  });
+  }));
+  if (!stored) throw new Error(`wrong password for ${o.key_file}`);
+  const receipt = stored.value;
   mkdirSync(join(o.profile, 'stored'), { recursive: true });
   const path = join(o.profile, 'stored', `${receipt.file_id}.json`);
   writeFileSync(path, `${JSON.stringify({ name: basename(o.file), ...receipt }, null, 2)}\n`);

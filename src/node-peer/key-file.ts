@@ -26,7 +26,12 @@ export function fileVaultStorage(path: string): VaultStorage {
   };
 }
 
-export type OpenedWallet = { readonly created: boolean; readonly session: WalletSession };
+export type OpenedWallet = {
+  readonly created: boolean;
+  readonly session: WalletSession;
+  /** The vault behind the file: for what needs the password again (paid storage's secret, withStorageSecret). */
+  readonly vault: WalletVault;
+};
 
 /**
  * Unlocks the key file at `path`, or — when there is none and `create` is set — makes a new wallet there sealed under
@@ -45,9 +50,9 @@ export async function openKeyFile(path: string, password: string, create: boolea
   if (state.state === 'empty') {
     if (!create) throw new Error(`no key file at ${path} (export one from the app's Wallet view, or pass --new-wallet)`);
     const { session } = await vault.create(password);
-    return { created: true, session };
+    return { created: true, session, vault };
   }
   const unlocked = await vault.unlock(password);
   if (!unlocked.ok) throw new Error(unlocked.error === 'wrong_password' ? `wrong password for ${path}` : `no wallet in ${path}`);
-  return { created: false, session: unlocked.session };
+  return { created: false, session: unlocked.session, vault };
 }
