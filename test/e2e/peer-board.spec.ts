@@ -19,10 +19,13 @@ test('a Speed requester publishes its signed bid on the demand board, and withdr
 
   await expect.poll(async () => (await ours())?.bid.price_units_per_kib ?? null, { timeout: 60_000 }).not.toBeNull();
   const listed = await ours();
-  // The board's price is the bid the provider receives on the wire, and the bidder's balance funds it.
-  const onProvider = (await provider.page.evaluate((h) => window.seedpayLab.peers(h), seeded.info_hash)).find((p) => p.peer_id === requester.peerId);
+  // The board's price is the bid the provider receives on the wire, and the bidder's balance funds it. The announce
+  // that carries the bid can reach the board before the two peers have connected: wait for the bid on the wire.
+  const theirBid = async () =>
+    (await provider.page.evaluate((h) => window.seedpayLab.peers(h), seeded.info_hash)).find((p) => p.peer_id === requester.peerId)?.their_bid_units_per_kib ?? null;
+  await expect.poll(theirBid, { timeout: 60_000 }).not.toBeNull();
   expect(BigInt(String(listed?.bid.price_units_per_kib))).toBeGreaterThan(0n);
-  expect(BigInt(String(onProvider?.their_bid_units_per_kib))).toBeGreaterThanOrEqual(BigInt(String(listed?.bid.price_units_per_kib)) * 9n / 10n);
+  expect(BigInt(String(await theirBid()))).toBeGreaterThanOrEqual(BigInt(String(listed?.bid.price_units_per_kib)) * 9n / 10n);
   expect(BigInt(String(listed?.payable_units))).toBeGreaterThan(0n);
   expect(BigInt(String(listed?.bid.wanted_bytes))).toBeLessThanOrEqual(BigInt(seeded.length));
 
