@@ -1,10 +1,8 @@
 // A Seedpay peer in Node: the worker's engine and Speed (the same PeerEngine, SpeedContext and paid-session core)
 // on webtorrent's Node build — WebRTC to browsers through @roamhq/wrtc, TCP and uTP to ordinary BitTorrent clients —
 // with the wallet's payment key from its encrypted key file. What `npm run provide` runs.
-import { readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
-import { seedPieceLength } from '../protocol/cdn-torrent.ts';
+import { dirname } from 'node:path';
 import { PeerEngine, DEFAULT_SPEED_SETTINGS, installSpeed, type InitParams, type PeerEvent, type SpeedSettings, type TorrentDetail, type TorrentInfo, type SpeedControl } from '../peer/host.ts';
 import type { PaymentKey } from '../wallet/index.ts';
 import { nodePlatform, type NodePlatform } from './platform.ts';
@@ -35,13 +33,6 @@ export interface Network {
   readonly utp: number;
 }
 
-
-/** Bytes of a file, or of every file under a folder: what a torrent of `path` holds. */
-function pathBytes(path: string): number {
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.size;
-  return readdirSync(path).reduce((sum, entry) => sum + pathBytes(join(path, entry)), 0);
-}
 export class NodePeer {
   readonly #engine: PeerEngine;
   readonly #speed: SpeedControl;
@@ -93,7 +84,7 @@ export class NodePeer {
 
   /** Seeds a file or folder in place (pieces are read from where it is; nothing is copied); piece length in bytes or null: by size. */
   async seed(path: string, speed: boolean, name: string | null, piece_length: number | null = null): Promise<TorrentInfo> {
-    const info = await this.#engine.seed(path, name, speed, piece_length ?? seedPieceLength(pathBytes(path)));
+    const info = await this.#engine.seed(path, name, speed, piece_length);
     this.#platform.rememberDataDir(info.info_hash, dirname(path));
     return info;
   }

@@ -36,7 +36,7 @@ export function cdnPieceLength(length_bytes: number): number {
   return piece;
 }
 
-/** The piece length of a torrent Seedpay seeds (app, lab and terminal alike): the CDN rule above. */
+/** The piece length of a torrent the browser peer seeds (app and lab): the CDN rule above. */
 export const seedPieceLength = cdnPieceLength;
 
 /** SHA-1 of every piece, concatenated: what the info dictionary's `pieces` holds. The CLI streams instead. */
