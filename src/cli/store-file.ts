@@ -23,7 +23,7 @@ export interface StoreRequest {
   readonly server: string;
   readonly trackers: readonly string[];
   readonly signer: Signer;
-  /** 32 bytes, kept by the requester: every file and replica key derives from it. */
+  /** The wallet's storage secret (32 bytes, derived from its phrase): every file and replica key derives from it. */
   readonly storage_secret: Uint8Array;
   readonly plaintext: Uint8Array;
   readonly replicas: number;

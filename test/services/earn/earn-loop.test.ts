@@ -8,13 +8,12 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hexToBytes } from '@noble/hashes/utils.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCdnTorrent, cdnPieceLength, pieceHashes } from '../../../src/protocol/cdn-torrent.ts';
 import { DEMAND_BID_FIELD, demandBidToField, signDemandBid } from '../../../src/protocol/demand-bid.ts';
-import { createNobleSigner, toPublicKeyHex, type Signer } from '../../../src/protocol/ed25519.ts';
+import { createNobleSigner, type Signer } from '../../../src/protocol/ed25519.ts';
 import type { AcceptPolicy } from '../../../src/protocol/earn-plan.ts';
-import { solvePowChunk } from '../../../src/protocol/pow.ts';
+import { claimAirdrop } from '../../../src/node-peer/airdrop.ts';
 import { EarnLoop, type EarnPeer, type EarnStatus, type JoinedRecord } from '../../../src/services/earn/earn-loop.ts';
 import { startServer, type RunningServer } from '../../../src/server/main.ts';
 import { hexToBinary } from '../../../src/tracker/wire.ts';
@@ -35,15 +34,7 @@ beforeAll(async () => {
   server = await startServer({ host: '127.0.0.1', port: 0, dataDir: join(dir, 'data'), staticDir: join(dir, 'static') });
   // One bidder with ledger funds (the real airdrop, proof of work solved here).
   rich = createNobleSigner(new Uint8Array(32).fill(77));
-  const ledger = new LedgerClient({ baseUrl: `${server.url}/ledger` });
-  const challenge = await ledger.airdropChallenge(toPublicKeyHex(rich.publicKey));
-  const bytes = hexToBytes(challenge.challenge);
-  let nonce = -1;
-  for (let start = 0; nonce < 0; start += 100_000) {
-    const r = solvePowChunk({ challenge: bytes, public_key: rich.publicKey, difficulty_bits: challenge.difficulty_bits, start_nonce: start, max_tries: 100_000 });
-    if (r.found) nonce = r.nonce;
-  }
-  await ledger.claimAirdrop(rich, { challenge: bytes, pow_nonce: nonce });
+  await claimAirdrop(new LedgerClient({ baseUrl: `${server.url}/ledger` }), rich);
 }, 60_000);
 
 afterAll(async () => {
